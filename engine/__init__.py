@@ -1,0 +1,24 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation you can read, draw and explain.
+
+>>> from engine import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)
+0.005364
+"""
+
+from engine.value import Value, dot, sum
+from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from engine.backward import topological_order
+
+__all__ = [
+    "Value",
+    "sum",
+    "dot",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "topological_order",
+]

@@ -1,0 +1,424 @@
+"""The Value: one real number, its gradient, and how it was computed.
+
+Every operation computes its result *and* the local derivative of the result with respect to each
+input, right then, in the forward pass. The new Value records ``parents`` (the inputs, in order,
+duplicates kept) and ``local_grads`` (one number per parent). Backward then needs a single rule,
+``parent.grad += local * node.grad``, applied along every edge in reverse topological order.
+
+A Value holds numbers and references to its parents, never closures, so the graph has no reference
+cycles: it is freed the moment the last reference to the output goes.
+"""
+
+import builtins
+import math
+import numbers
+import weakref
+from functools import lru_cache
+from operator import mul
+
+from engine import modes
+from engine.numerics import divide, exp, log, power, sigmoid, sqrt, sin, cos
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that ``backward()`` can find its gradient.
+
+    Args:
+        data: a real number (int, float, bool or a numpy scalar), stored as a Python float.
+        label: a name shown in drawings and explanations.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> y.data, x.grad          # y = x^2 + 2x, dy/dx = 2x + 2
+    (15.0, 8.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__weakref__")
+
+    def __init__(self, data, label=""):
+        self.data = _as_float(data, "Value(data)")
+        self.grad = 0.0
+        self.label = _as_label(label)
+        self.op = ""
+        self.parents = ()
+        self.local_grads = ()
+
+    # ---------------------------------------------------------------- binary operators
+    # Each pairs the Value with another Value or a plain number; a number is a constant and stays
+    # out of the graph, but it shows in the op's name ("*2", "2**") so drawings stay readable.
+
+    def __add__(self, other):
+        return _binary(self, other, "+", _add)
+
+    def __radd__(self, other):
+        return _binary(other, self, "+", _add)
+
+    def __sub__(self, other):
+        return _binary(self, other, "-", _sub)
+
+    def __rsub__(self, other):
+        return _binary(other, self, "-", _sub)
+
+    def __mul__(self, other):
+        return _binary(self, other, "*", _mul)
+
+    def __rmul__(self, other):
+        return _binary(other, self, "*", _mul)
+
+    def __truediv__(self, other):
+        return _binary(self, other, "/", _div)
+
+    def __rtruediv__(self, other):
+        return _binary(other, self, "/", _div)
+
+    def __pow__(self, other):
+        return _binary(self, other, "**", _pow)
+
+    def __rpow__(self, other):
+        return _binary(other, self, "**", _pow)
+
+    # ---------------------------------------------------------------- unary operations
+    # The value, then its local derivative, side by side.
+
+    def __neg__(self):
+        """-x;  d/dx = -1"""
+        return _unary(self, -self.data, -1.0, "neg")
+
+    def __abs__(self):
+        """|x|;  d/dx = sign(x), with sign(0) = 0 as in PyTorch"""
+        x = self.data
+        return _unary(self, abs(x), (x > 0) - (x < 0) + 0.0, "abs")
+
+    def exp(self):
+        """e^x;  d/dx = e^x"""
+        out = exp(self.data)
+        return _unary(self, out, out, "exp")
+
+    def log(self):
+        """ln x;  d/dx = 1/x  (log 0 = -inf, log of a negative number = nan)"""
+        x = self.data
+        return _unary(self, log(x), divide(1.0, x), "log")
+
+    def sqrt(self):
+        """sqrt(x);  d/dx = 1 / (2 sqrt(x))"""
+        out = sqrt(self.data)
+        return _unary(self, out, divide(1.0, 2.0 * out), "sqrt")
+
+    def tanh(self):
+        """tanh(x);  d/dx = 1 - tanh(x)^2"""
+        t = math.tanh(self.data)
+        return _unary(self, t, 1.0 - t * t, "tanh")
+
+    def sigmoid(self):
+        """s(x) = 1 / (1 + e^-x);  d/dx = s(x) (1 - s(x))"""
+        s = sigmoid(self.data)
+        return _unary(self, s, s * (1.0 - s), "sigmoid")
+
+    def relu(self):
+        """max(0, x);  d/dx = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)"""
+        x = self.data
+        # "not x <= 0" keeps nan as nan, as PyTorch does.
+        return _unary(self, x if not x <= 0.0 else 0.0, 1.0 if x > 0.0 else 0.0, "relu")
+
+    def leaky_relu(self, slope=0.01):
+        """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope"""
+        slope = _as_float(slope, "leaky_relu(slope)")
+        x = self.data
+        if x > 0.0:
+            return _unary(self, x, 1.0, "leaky_relu")
+        return _unary(self, slope * x, slope, "leaky_relu")
+
+    def sin(self):
+        """sin(x);  d/dx = cos(x)"""
+        x = self.data
+        return _unary(self, sin(x), cos(x), "sin")
+
+    def cos(self):
+        """cos(x);  d/dx = -sin(x)"""
+        x = self.data
+        return _unary(self, cos(x), -sin(x), "cos")
+
+    # ---------------------------------------------------------------- comparisons
+    # Ordering compares data, so max(values) returns a Value and the gradient flows to it.
+    # == and hash stay by identity: a Value is a node in a graph, not a number.
+
+    def __lt__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other):
+        other = _data_of(other)
+        return NotImplemented if other is None else self.data >= other
+
+    __hash__ = object.__hash__
+
+    def __float__(self):
+        return self.data
+
+    # ---------------------------------------------------------------- gradients
+
+    def backward(self, grad=1.0):
+        """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that Value), times ``grad``.
+
+        Leaves (Values with no parents) accumulate across calls, as in PyTorch: call ``zero_grad()``
+        between steps. Every other node's grad is recomputed from zero on each call.
+
+        >>> x = Value(2.0)
+        >>> y = x * x * x
+        >>> y.backward(); x.grad
+        12.0
+        >>> y.backward(); x.grad    # leaves accumulate
+        24.0
+        """
+        from engine.backward import backward
+
+        backward(self, _as_float(grad, "backward(grad)"))
+
+    def zero_grad(self):
+        """Set the grad of every Value in this Value's graph (itself included) to 0."""
+        from engine.backward import topological_order
+
+        for node in topological_order(self):
+            node.grad = 0.0
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` once this Value's gradient is complete during backward.
+
+        If the hook returns a number, it replaces the gradient (for a leaf: the gradient this backward
+        adds). Returns a handle whose ``remove()`` unregisters the hook.
+
+        >>> x = Value(2.0)
+        >>> y = x * 3
+        >>> handle = y.register_hook(lambda g: print(f"dy/dy = {g}"))
+        >>> y.backward()
+        dy/dy = 1.0
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
+        hooks.setdefault(self, []).append(hook)
+        return _HookHandle(self, hook)
+
+    # ---------------------------------------------------------------- display
+
+    def __repr__(self):
+        name = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{name}{op})"
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    __slots__ = ("_value", "_hook")
+
+    def __init__(self, value, hook):
+        self._value, self._hook = value, hook
+
+    def remove(self):
+        registered = hooks.get(self._value, [])
+        if self._hook in registered:
+            registered.remove(self._hook)
+        if not registered:
+            hooks.pop(self._value, None)
+
+
+# Hooks are rare, so they live beside the graph rather than in a slot of every Value: a node costs
+# 8 bytes less, and backward checks one empty dictionary instead of every node.
+hooks = weakref.WeakKeyDictionary()
+
+
+# -------------------------------------------------------------------- building nodes
+
+
+def _result(data, parents, local_grads, op):
+    """A new interior node. Under ``no_grad`` it records no parents, so backward stops there."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.op = op
+    if modes.grad_enabled:
+        node.parents = parents
+        node.local_grads = local_grads
+    else:
+        node.parents = node.local_grads = ()
+    if modes.anomaly_enabled and not math.isfinite(data):
+        _raise_anomaly(op, data, parents)
+    return node
+
+
+_new_value = object.__new__
+
+
+def _unary(x, out, local, op):
+    return _result(out, (x,), (local,), op)
+
+
+# The value of each binary primitive beside its local derivatives d/da and d/db.
+def _add(a, b):
+    return a + b, 1.0, 1.0
+
+
+def _sub(a, b):
+    return a - b, 1.0, -1.0
+
+
+def _mul(a, b):
+    return a * b, b, a
+
+
+def _div(a, b):
+    q = divide(a, b)
+    return q, divide(1.0, b), -divide(q, b)
+
+
+def _pow(a, b):
+    out = power(a, b)
+    # PyTorch's conventions: d/da is 0 when b == 0 (even at a = 0); d/db is 0 when a == 0 and b >= 0.
+    da = 0.0 if b == 0.0 else b * power(a, b - 1.0)
+    db = 0.0 if a == 0.0 and b >= 0.0 else out * log(a)
+    return out, da, db
+
+
+def _binary(a, b, symbol, rule):
+    """a <symbol> b where at least one side is a Value and the other a Value or a number."""
+    if isinstance(a, Value):
+        if isinstance(b, Value):
+            out, da, db = rule(a.data, b.data)
+            return _result(out, (a, b), (da, db), symbol)
+        c = b if type(b) is float else _data_of(b)
+        if c is None:
+            return NotImplemented
+        out, da, _ = rule(a.data, c)
+        return _result(out, (a,), (1.0,) if da == 1.0 else (da,), _constant_op(symbol, c, True))
+    c = a if type(a) is float else _data_of(a)
+    if c is None:
+        return NotImplemented
+    out, _, db = rule(c, b.data)
+    return _result(out, (b,), (1.0,) if db == 1.0 else (db,), _constant_op(symbol, c, False))
+
+
+@lru_cache(maxsize=4096)
+def _constant_op(symbol, constant, constant_on_right):
+    """The op name that shows a constant: '*2', '**3', '2**', '1/'. Cached: the chain y*1.0001 reuses one."""
+    text = repr(int(constant)) if constant.is_integer() and abs(constant) < 1e16 else repr(constant)
+    return symbol + text if constant_on_right else text + symbol
+
+
+# -------------------------------------------------------------------- n-ary nodes
+
+
+def sum(values):
+    """One node for v1 + v2 + ... + vn, with every local derivative 1.
+
+    Numbers among the values are constants: they add to the result but are not parents.
+    (Python's built-in ``sum`` works on Values too, but it builds n nodes instead of one.)
+
+    >>> import engine
+    >>> xs = [Value(1.0), Value(2.0), Value(3.0)]
+    >>> s = engine.sum(xs)
+    >>> s.data, len(s.parents)
+    (6.0, 3)
+    """
+    values = tuple(values)
+    nodes = tuple(v for v in values if isinstance(v, Value))
+    constants = [_number(v, "sum(values)") for v in values if not isinstance(v, Value)]
+    total = math.fsum(constants) if constants else 0.0
+    out = builtins.sum([v.data for v in nodes], total)
+    op = _constant_op("sum+", total, True) if total else "sum"
+    return _result(out, nodes, (1.0,) * len(nodes), op)
+
+
+def dot(ws, xs, bias=None):
+    """One node for w1*x1 + ... + wn*xn (+ bias): the weighted sum of a neuron.
+
+    d/dwi = xi, d/dxi = wi, d/dbias = 1. Either side may hold Values or plain numbers (numbers are
+    constants, as the inputs of a first layer are). One node with up to 2n + 1 parents instead of 2n
+    nodes: a fused node, for speed and for smaller drawings.
+
+    >>> import engine
+    >>> w = [Value(0.5), Value(-1.0)]
+    >>> z = engine.dot(w, [2.0, 3.0], bias=Value(0.25))
+    >>> z.data, z.local_grads
+    (-1.75, (2.0, 3.0, 1.0))
+    """
+    ws = ws if type(ws) is tuple else tuple(ws)
+    xs = xs if type(xs) is tuple else tuple(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
+    w_kinds, x_kinds = set(map(type, ws)), set(map(type, xs))
+    # Fast paths for the two shapes a neuron uses: weights with hidden Values, weights with input numbers.
+    if w_kinds == _VALUES and x_kinds == _VALUES:
+        wd = [w.data for w in ws]
+        xd = [x.data for x in xs]
+        out, parents, local_grads = builtins.sum(map(mul, wd, xd)), ws + xs, (*xd, *wd)
+    elif w_kinds == _VALUES and x_kinds == _FLOATS:
+        out, parents, local_grads = builtins.sum(map(mul, [w.data for w in ws], xs)), ws, xs
+    else:
+        wd = [_data_or_number(w, "dot(ws)") for w in ws]
+        xd = [_data_or_number(x, "dot(xs)") for x in xs]
+        out = builtins.sum(map(mul, wd, xd))
+        parents = tuple(w for w in ws if isinstance(w, Value)) + tuple(x for x in xs if isinstance(x, Value))
+        local_grads = tuple(b for w, b in zip(ws, xd) if isinstance(w, Value))
+        local_grads += tuple(a for x, a in zip(xs, wd) if isinstance(x, Value))
+    if bias is None:
+        return _result(out, parents, local_grads, "dot")
+    if isinstance(bias, Value):
+        return _result(out + bias.data, parents + (bias,), local_grads + (1.0,), "dot")
+    return _result(out + _as_float(bias, "dot(bias)"), parents, local_grads, "dot")
+
+
+_VALUES, _FLOATS = {Value}, {float}
+
+
+# -------------------------------------------------------------------- checking input
+
+
+def _as_float(x, where):
+    """x as a Python float, or TypeError naming what it got."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{where}: {x!r} is too large for a float") from None
+    raise TypeError(f"{where} must be a real number (int, float, bool), got {type(x).__name__}: {x!r}")
+
+
+_number = _as_float
+
+
+def _data_or_number(x, where):
+    return x.data if isinstance(x, Value) else _as_float(x, where)
+
+
+def _data_of(x):
+    """x.data for a Value, float(x) for a real number, None for anything else (so Python says TypeError)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return _as_float(x, "operand")
+    return None
+
+
+def _as_label(label):
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+    return label
+
+
+def _raise_anomaly(op, data, parents):
+    inputs = ", ".join(f"{p.label or p.op or 'value'}={p.data!r}" for p in parents) or "constants only"
+    raise FloatingPointError(f"operation {op!r} produced {data!r} from inputs {inputs}")
