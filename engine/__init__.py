@@ -11,6 +11,8 @@
 from engine.value import Value, dot, sum
 from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from engine.backward import topological_order
+from engine.functional import grad, value_and_grad
+from engine.gradcheck import GradcheckError, GradcheckReport, gradcheck
 
 __all__ = [
     "Value",
@@ -21,4 +23,9 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "topological_order",
+    "grad",
+    "value_and_grad",
+    "gradcheck",
+    "GradcheckReport",
+    "GradcheckError",
 ]

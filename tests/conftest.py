@@ -1,0 +1,64 @@
+"""Shared test setup: hypothesis profiles, and the optional tools some tests need.
+
+Locally, a test that needs PyTorch, Graphviz's ``dot`` or Chromium is skipped when the tool is
+missing. In CI (``CI=true``) it fails instead: CI installs them, so a missing tool is a broken setup.
+"""
+
+import importlib
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _missing(what):
+    message = f"{what} is not installed"
+    if IN_CI:
+        pytest.fail(f"{message}, but CI must run this test (see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+def need_module(name):
+    """Import an optional module for a test, or skip (locally) / fail (CI)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        _missing(f"the Python package {name!r}")
+
+
+def need_program(name, *fallbacks):
+    """Path of an external program for a test, or skip (locally) / fail (CI)."""
+    for candidate in (name, *fallbacks):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    _missing(f"the program {name!r}")
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, set to float64 for exact parity checks."""
+    module = need_module("torch")
+    module.set_default_dtype(module.float64)
+    return module
+
+
+@pytest.fixture
+def dot_program():
+    """Graphviz's ``dot``, needed to render graphs."""
+    return need_program("dot")
+
+
+@pytest.fixture
+def chromium_path():
+    """A Chromium (or Chrome) binary for browser tests."""
+    return need_program("chromium", "chromium-browser", "google-chrome")
