@@ -1,0 +1,167 @@
+"""Backward: fan-out, repeated calls, deep chains, no cycles, hooks, no_grad, anomaly mode."""
+
+import gc
+import math
+import sys
+import weakref
+
+import pytest
+
+import engine
+from engine import Value, detect_anomaly, no_grad
+
+
+def test_fan_out_sums_the_paths():
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+    x = Value(3.0)
+    (x * x * x).backward()
+    assert x.grad == 27.0  # 3x^2
+
+
+def test_second_backward_doubles_leaves_and_recomputes_interior_nodes():
+    x = Value(3.0)
+    y = x * x
+    z = y * x
+    z.backward()
+    assert (x.grad, y.grad) == (27.0, 3.0)
+    z.backward()
+    # leaves accumulate (as in PyTorch); interior grads are recomputed, never micrograd's 27-then-72
+    assert (x.grad, y.grad, z.grad) == (54.0, 3.0, 1.0)
+
+
+def test_backward_with_an_upstream_gradient_and_on_a_leaf():
+    x = Value(2.0)
+    (x * 5).backward(grad=0.5)
+    assert x.grad == 2.5
+    leaf = Value(1.0)
+    leaf.backward()
+    leaf.backward()
+    assert leaf.grad == 2.0
+    with pytest.raises(TypeError, match="backward"):
+        (x * 2).backward(grad="1")
+
+
+def test_zero_grad_zeroes_the_whole_graph():
+    x, w = Value(2.0), Value(-1.0)
+    y = (x * w).tanh()
+    y.backward()
+    assert x.grad != 0.0
+    y.zero_grad()
+    assert all(node.grad == 0.0 for node in engine.topological_order(y))
+
+
+def test_topological_order_puts_every_node_before_its_parents_and_is_deterministic():
+    x, y = Value(1.0), Value(2.0)
+    a = x * y
+    b = a + x
+    out = (b * a).tanh()
+    order = engine.topological_order(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert order[0] is out and len(order) == 6
+    assert all(position[p] > position[n] for n in order for p in n.parents)
+    assert [n.data for n in order] == [n.data for n in engine.topological_order(out)]
+
+
+def test_a_million_node_chain_under_the_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0000001
+    y.backward()
+    assert x.grad == pytest.approx(1.0000001**1_000_000, rel=1e-9)
+    assert len(engine.topological_order(y)) == 1_000_001
+
+
+def test_graph_is_freed_without_the_cyclic_garbage_collector():
+    gc.disable()
+    try:
+        x = Value(1.5)
+        hidden = (x * 2).tanh()
+        out = hidden.exp() + hidden
+        out.backward()
+        watch_out, watch_hidden = weakref.ref(out), weakref.ref(hidden)
+        del out, hidden
+        assert watch_out() is None and watch_hidden() is None
+        assert x.grad != 0.0  # the leaf survives: we still hold it
+    finally:
+        gc.enable()
+
+
+# ---------------------------------------------------------------- hooks
+
+
+def test_hook_sees_the_complete_gradient_and_can_replace_it():
+    x = Value(2.0)
+    h = x * 3
+    out = h * h + h  # d out / d h = 2h + 1 = 13
+    seen = []
+    handle = h.register_hook(lambda g: seen.append(g))
+    out.backward()
+    assert seen == [13.0] and x.grad == 39.0
+    handle.remove()
+    h.register_hook(lambda g: 2 * g)
+    x.grad = 0.0
+    out.backward()
+    assert x.grad == 78.0
+
+
+def test_leaf_hook_gets_this_passes_gradient():
+    x = Value(2.0)
+    seen = []
+    x.register_hook(seen.append)
+    (x * 4).backward()
+    (x * 4).backward()
+    assert seen == [4.0, 4.0] and x.grad == 8.0
+
+
+def test_register_hook_needs_a_callable():
+    with pytest.raises(TypeError, match="callable"):
+        Value(1.0).register_hook(3)
+
+
+# ---------------------------------------------------------------- no_grad
+
+
+def test_no_grad_records_no_parents_and_restores():
+    x = Value(2.0)
+    with no_grad():
+        y = x * x
+        assert not engine.is_grad_enabled()
+        with engine.enable_grad():
+            z = x * x
+    assert engine.is_grad_enabled()
+    assert y.parents == () and y.data == 4.0 and z.parents == (x, x)
+
+
+def test_no_grad_as_a_decorator_and_after_an_exception():
+    @no_grad()
+    def evaluate(v):
+        return v * 3
+
+    assert evaluate(Value(1.0)).parents == ()
+    with pytest.raises(RuntimeError):
+        with no_grad():
+            raise RuntimeError("boom")
+    assert engine.is_grad_enabled()
+
+
+# ---------------------------------------------------------------- detect_anomaly
+
+
+def test_anomaly_in_forward_names_op_inputs_and_labels():
+    x = Value(-1.0, label="x")
+    with pytest.raises(FloatingPointError, match=r"'log' produced nan from inputs x=-1.0"):
+        with detect_anomaly():
+            x.log()
+    assert math.isnan(x.log().data)  # outside the block: no error
+
+
+def test_anomaly_in_backward_names_the_op():
+    x = Value(0.0, label="x")
+    with detect_anomaly():
+        y = x.sqrt()  # sqrt(0) = 0 is finite, but its derivative is inf
+        with pytest.raises(FloatingPointError, match="sqrt"):
+            y.backward()
