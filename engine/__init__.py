@@ -13,6 +13,10 @@ from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from engine.backward import topological_order
 from engine.functional import grad, value_and_grad
 from engine.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from engine.draw import draw
+from engine.explain import explain
+from engine.steps import backward_steps
+from engine.stepper import stepper
 
 __all__ = [
     "Value",
@@ -28,4 +32,8 @@ __all__ = [
     "gradcheck",
     "GradcheckReport",
     "GradcheckError",
+    "draw",
+    "explain",
+    "backward_steps",
+    "stepper",
 ]

@@ -1,0 +1,364 @@
+"""Draw a Value's graph with Graphviz: every number, every local derivative, every gradient.
+
+    [x | data 3 | grad 6] ==(∂ 3, ↩ 3)==> (*) --> [y | data 9 | grad 1]        y = x * x, two edges
+
+Each Value is a box (label, data, grad) and each operation a small oval between its inputs and its
+result. The edge from an input to an operation carries the local derivative d(result)/d(input)
+recorded in the forward pass (∂) and, with ``show_grad``, the gradient flowing back along it
+(↩ = ∂ × result.grad: the term backward adds to the input's grad).
+
+Nodes are named n0, n1, ... in topological order (inputs first), never by ``id()``, so a graph gives
+the same DOT source on every run. Graphviz is imported only here, when something is drawn.
+"""
+
+import functools
+import html
+import os
+
+from engine.backward import topological_order
+from engine.formatting import number
+from engine.value import Value
+
+INSTALL_GRAPHVIZ = (
+    "Graphviz's 'dot' program is needed to render the graph and was not found: install it with "
+    "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) "
+    "or 'conda install -c conda-forge graphviz' (conda)."
+)
+
+# A Value's box is filled by the role it plays; the legend lists the roles a drawing shows.
+FILL = {"input": "#dbeafe", "parameter": "#fde68a", "output": "#bbf7d0", "computed": "#ffffff"}
+LEGEND = {"input": "input (a leaf)", "parameter": "parameter", "output": "output", "computed": "computed"}
+OPERATION_STYLE = {"shape": "ellipse", "fontsize": "10", "height": "0.3", "margin": "0.04,0.02"}
+SWATCH = 'border="1" width="14" height="14" fixedsize="true"'
+RANKDIRS = ("LR", "TB", "RL", "BT")
+RENDERED = (".svg", ".png", ".pdf")  # the picture formats write() renders
+
+
+class GraphvizNotFound(RuntimeError):
+    """Rendering needs Graphviz's ``dot`` program, and it is not installed."""
+
+
+def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, params=None, show_ops=True):
+    """Draw the graph that computed ``output``, with data, grads and the local derivative on every edge.
+
+    Args:
+        output: the Value whose graph to draw (call ``output.backward()`` first to see gradients).
+        rankdir: "LR" (inputs on the left), "TB" (inputs on top), "RL" or "BT".
+        show_grad: show each Value's grad, and on each edge the gradient flowing back along it.
+        max_nodes: raise ValueError rather than draw more nodes than this (dot would take long).
+        modules: an ``nn`` model: anything whose ``named_modules()`` yields ``(dotted_name, module)``
+            pairs, root first, each module with ``parameters()``. Its parameters are styled as such and
+            the Values computed inside each module are boxed together, neurons inside their layer.
+        params: Values to style as parameters (default: the parameters of ``modules``).
+        show_ops: draw each operation as its own small node; False writes it into its result's box,
+            which halves the number of nodes.
+
+    Returns:
+        A ``graphviz.Digraph``: it displays as SVG in Jupyter, ``.source`` is its DOT text, and
+        ``.render()`` / ``.pipe(format="svg")`` render it (rendering needs Graphviz's ``dot``).
+
+    >>> from engine import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> y.backward()
+    >>> draw(y).source.count("n0 -> n1_op")     # x*x: two edges from x into the multiplication
+    2
+    """
+    import graphviz  # here, not at the top: the engine imports nothing outside the standard library
+
+    _check_arguments(output, rankdir, show_grad, max_nodes, show_ops)
+    order = topological_order(output)[::-1]  # inputs first, so the numbering follows the computation
+    _check_size(order, max_nodes, show_ops)
+    ids = node_ids(order)
+    owner, module_names = _parameter_owners(modules) if modules is not None else ({}, {})
+    parameters = set(owner) if params is None else _as_value_set(params)
+    where = _module_of_each_node(order, owner, module_names)
+
+    graph = _drawing_class()(
+        name="chainrule",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    clusters = _clusters(graphviz, where, module_names)
+    roles = set()
+    for node in order:
+        role = _role(node, output, parameters)
+        roles.add(role)
+        box = clusters.get(where[node], graph)
+        box.node(ids[node], _value_label(node, role, show_grad, show_op=not show_ops), id=ids[node], shape="plain")
+        if show_ops and node.parents:
+            box.node(op_id(ids[node]), graphviz.escape(node.op), id=op_id(ids[node]), **OPERATION_STYLE)
+    _nest(graph, clusters, module_names)
+    graph.node("legend", _legend(roles, show_grad), id="legend", shape="plain")
+    for node in order:
+        head = op_id(ids[node]) if show_ops else ids[node]
+        for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            label = edge_label(local, node.grad, show_grad)
+            graph.edge(ids[parent], head, label=label, id=edge_id(ids[node], position))
+        if show_ops and node.parents:
+            graph.edge(head, ids[node], id=ids[node] + "_out")
+    return graph
+
+
+def write(graph, path):
+    """Write a drawing to ``path``, in the format its suffix names: .svg, .png or .pdf (rendered), or .dot.
+
+    Without Graphviz's ``dot`` a picture cannot be rendered: the DOT source is written instead, beside
+    it with the suffix .dot, and the note says how to install Graphviz.
+
+    Returns:
+        (the path written, a note for the reader: "" when the file is what was asked for).
+
+    >>> from engine import Value
+    >>> write(draw(Value(2.0) * 3), "graph.svg")        # doctest: +SKIP
+    ('graph.svg', '')
+    """
+    path = os.fspath(path)
+    stem, suffix = os.path.splitext(path)
+    if suffix.lower() not in RENDERED + (".dot",):
+        raise ValueError(
+            f"can draw to {', '.join(RENDERED)} or .dot files, not {suffix or 'a name without a suffix'}: {path!r}"
+        )
+    note = ""
+    if suffix.lower() in RENDERED:
+        try:
+            return write_atomically(path, graph.pipe(format=suffix.lower()[1:])), note
+        except GraphvizNotFound as missing:
+            path, note = stem + ".dot", f"the DOT source, not a picture: {missing}"
+    return write_atomically(path, graph.source.encode("utf-8")), note
+
+
+def write_atomically(path, data):
+    """Write bytes to a temporary file, then rename it: ``path`` is never seen half written. Returns path."""
+    temporary = path + ".tmp"
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def node_ids(order):
+    """The DOT name of each Value of ``order``: n0, n1, ... by position (never ``id()``: stable across runs)."""
+    return {node: f"n{position}" for position, node in enumerate(order)}
+
+
+def op_id(node_id):
+    """The DOT name of the small node for the operation that computed node ``node_id``."""
+    return f"{node_id}_op"
+
+
+def edge_id(node_id, position):
+    """The DOT name of the edge into node ``node_id`` from its parent number ``position``."""
+    return f"{node_id}_e{position}"
+
+
+# -------------------------------------------------------------------- text inside the picture
+# The stepper writes the same texts into the rendered SVG as backward proceeds, so they live here once.
+
+
+def grad_text(grad):
+    return f"grad {number(grad)}"
+
+
+def flow_text(local, grad):
+    """The gradient flowing back along an edge: the term ``local * grad`` that backward adds to the input."""
+    return f"↩ {number(local * grad)}"
+
+
+def edge_label(local, grad, show_grad):
+    derivative = f"∂ {number(local)}"
+    return f"{derivative}\\n{flow_text(local, grad)}" if show_grad else derivative  # \n: DOT's line break
+
+
+def _value_label(node, role, show_grad, show_op):
+    """An HTML-like label: one row of cells [label] [op] data [grad]; grad last, where the stepper finds it."""
+    cells = [f"<b>{html.escape(node.label)}</b>"] if node.label else []
+    if show_op and node.op:
+        cells.append(html.escape(node.op))
+    cells.append(f"data {number(node.data)}")
+    if show_grad:
+        cells.append(grad_text(node.grad))
+    row = "".join(f"<td>{cell}</td>" for cell in cells)
+    table = f'border="0" cellborder="1" cellspacing="0" cellpadding="4" bgcolor="{FILL[role]}"'
+    return f"<<table {table}><tr>{row}</tr></table>>"
+
+
+def _legend(roles, show_grad):
+    rows = [
+        f'<tr><td bgcolor="{FILL[role]}" {SWATCH}></td><td align="left">{LEGEND[role]}</td></tr>'
+        for role in FILL
+        if role in roles
+    ]
+    edge = 'edge: ∂ = d(result)/d(input)<br align="left"/>'
+    if show_grad:
+        edge += '↩ = ∂ × result.grad, flowing back<br align="left"/>'
+    rows.append(f'<tr><td colspan="2" align="left">{edge}</td></tr>')
+    return f'<<table border="0" cellspacing="2"><tr><td colspan="2"><b>legend</b></td></tr>{"".join(rows)}</table>>'
+
+
+def _role(node, output, parameters):
+    if node is output:
+        return "output"
+    if node in parameters:
+        return "parameter"
+    return "computed" if node.parents else "input"
+
+
+# -------------------------------------------------------------------- modules as clusters
+# A Value does not know which module computed it, so we infer it from the graph: a parameter belongs
+# to the innermost module that lists it; a node computed from parameters belongs to their module (a
+# neuron's weighted sum); any other node belongs to the innermost module that holds all its parents
+# (an activation follows its one input; the loss, computed from the model's output and a data
+# point, belongs to no module). Inputs belong to none.
+
+
+def _parameter_owners(modules):
+    """({parameter: name of the innermost module listing it}, {module name: module})."""
+    named_modules = getattr(modules, "named_modules", None)
+    if not callable(named_modules):
+        raise TypeError(
+            "draw(modules=...) needs a model with named_modules() yielding (name, module) pairs, "
+            f"got {type(modules).__name__}"
+        )
+    module_names = dict(named_modules())
+    owner = {}
+    for name, module in module_names.items():
+        for parameter in module.parameters():
+            if parameter not in owner or _depth(name) > _depth(owner[parameter]):
+                owner[parameter] = name
+    return owner, module_names
+
+
+def _module_of_each_node(order, owner, module_names):
+    where = {}
+    for node in order:  # parents before the nodes computed from them
+        if node in owner:
+            where[node] = owner[node]
+        elif node.parents:
+            names = {owner[p] for p in node.parents if p in owner} or {where[p] for p in node.parents}
+            where[node] = _innermost_common_module(names, module_names)
+        else:
+            where[node] = None
+    return where
+
+
+def _innermost_common_module(names, module_names):
+    if None in names:
+        return None
+    # commonprefix compares element by element, so on lists of name parts it finds the common ancestor.
+    parts = os.path.commonprefix([name.split(".") if name else [] for name in names])
+    return _innermost_module(parts, module_names)
+
+
+def _innermost_module(parts, module_names):
+    """The module named by the longest prefix of ``parts`` that names one (None if none does)."""
+    parts = list(parts)
+    while parts and ".".join(parts) not in module_names:
+        parts.pop()
+    name = ".".join(parts)
+    return name if name in module_names else None
+
+
+def _enclosing_module(name, module_names):
+    return None if name == "" else _innermost_module(name.split(".")[:-1], module_names)
+
+
+def _depth(name):
+    return name.count(".") + 1 if name else 0
+
+
+def _clusters(graphviz, where, module_names):
+    """A cluster subgraph for each module holding a node, and for the modules around those."""
+    shown = set()
+    for name in set(where.values()) - {None}:
+        while name is not None and name not in shown:
+            shown.add(name)
+            name = _enclosing_module(name, module_names)
+    clusters = {}
+    for position, (name, module) in enumerate(module_names.items()):
+        if name in shown:
+            title = f"{name} ({type(module).__name__})" if name else type(module).__name__
+            attributes = {"label": title, "labeljust": "l", "style": "rounded,dashed", "color": "#6b7280"}
+            clusters[name] = graphviz.Digraph(name=f"cluster_{position}", graph_attr=attributes)
+    return clusters
+
+
+def _nest(graph, clusters, module_names):
+    """Put each cluster inside its enclosing module's, innermost first (a subgraph is copied when added)."""
+    for name in sorted(clusters, key=_depth, reverse=True):
+        enclosing = _enclosing_module(name, module_names)
+        clusters.get(enclosing, graph).subgraph(clusters[name])
+
+
+# -------------------------------------------------------------------- checking input
+
+
+def _check_arguments(output, rankdir, show_grad, max_nodes, show_ops):
+    if not isinstance(output, Value):
+        raise TypeError(f"draw needs a Value to draw, got {type(output).__name__}: {output!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw(rankdir=...) must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw(max_nodes=...) must be a positive int, got {max_nodes!r}")
+    for flag, value in (("show_grad", show_grad), ("show_ops", show_ops)):
+        if not isinstance(value, bool):
+            raise TypeError(f"draw({flag}=...) must be True or False, got {value!r}")
+
+
+def _check_size(order, max_nodes, show_ops):
+    operations = sum(1 for node in order if node.parents) if show_ops else 0
+    count = len(order) + operations
+    if count <= max_nodes:
+        return
+    fold = f", pass show_ops=False to write each operation into its result's box ({len(order)} nodes)"
+    raise ValueError(
+        f"draw: this graph would take {count} nodes ({len(order)} Values and {operations} operations), "
+        f"more than max_nodes={max_nodes}. To shrink the picture, draw a part of it (one neuron's output, "
+        f"one data point's loss){fold if show_ops else ''}, or pass max_nodes={count} to draw it all "
+        "(Graphviz may take a while)."
+    )
+
+
+def _as_value_set(values):
+    values = set(values)
+    for value in values:
+        if not isinstance(value, Value):
+            raise TypeError(f"draw(params=...) must hold Values, got {type(value).__name__}: {value!r}")
+    return values
+
+
+# -------------------------------------------------------------------- rendering without dot
+
+
+@functools.lru_cache(maxsize=None)
+def _drawing_class():
+    """graphviz.Digraph, but rendering without ``dot`` says in one line how to install it."""
+    import graphviz
+
+    def needs_dot(render):
+        @functools.wraps(render)
+        def rendering(*args, **kwargs):
+            try:
+                return render(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFound(INSTALL_GRAPHVIZ) from None
+
+        return rendering
+
+    class Drawing(graphviz.Digraph):
+        pipe = needs_dot(graphviz.Digraph.pipe)
+        render = needs_dot(graphviz.Digraph.render)  # view() renders too
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            # In a notebook, a line of advice reads better than a traceback.
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except GraphvizNotFound as missing:
+                return {"text/plain": str(missing)}
+
+    return Drawing

@@ -1,0 +1,137 @@
+"""The stepper page: self-contained HTML, saved atomically, and stepping in real headless Chromium."""
+
+import json
+import re
+
+import pytest
+
+from engine import Value, backward_steps, stepper, topological_order
+from engine.draw import node_ids
+from conftest import need_module
+from example_graphs import classic_chain
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def steps_data(html):
+    """The JSON the page's script reads."""
+    match = re.search(r'<script type="application/json" class="chainrule-steps">(.*?)</script>', html, re.DOTALL)
+    return json.loads(match.group(1))
+
+
+def test_page_is_self_contained_and_holds_every_step(dot_program):
+    net = classic_chain()
+    page = stepper(net.C)
+    html = page.html
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "<?xml" not in html
+    # Nothing to fetch: no external scripts, styles, fonts or images.
+    for fetch in ("<script src", "<link", "@import", "url(", "<img", "href="):
+        assert fetch not in html
+    data = steps_data(html)
+    steps = list(backward_steps(classic_chain().C))
+    assert [step["text"] for step in data["steps"]] == [str(step) for step in steps]
+    for dot_id in data["nodes"] + data["edges"]:
+        assert f'id="{dot_id}"' in html  # the script finds every node and edge it names
+    assert "<html" not in page._repr_html_() and "chainrule-stepper" in page._repr_html_()
+
+
+def test_stepper_leaves_the_grads_as_they_were(dot_program):
+    net = classic_chain()
+    net.C.backward()
+    before = [node.grad for node in topological_order(net.C)]
+    stepper(net.C)
+    assert [node.grad for node in topological_order(net.C)] == before
+
+
+def test_save_writes_atomically_and_overwrites(dot_program, tmp_path):
+    page = stepper(classic_chain().C)
+    target = tmp_path / "backprop.html"
+    target.write_text("old")
+    assert page.save(target) == str(target)
+    assert target.read_text(encoding="utf-8") == page.html
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop.html"]  # no temporary file left
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    with pytest.raises(OSError):
+        page.save(folder)  # cannot replace a folder: the error shows, and the temporary file is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a folder", "backprop.html"]
+
+
+def test_stepper_rejects_what_is_not_a_value():
+    with pytest.raises(TypeError, match="stepper needs a Value, got list"):
+        stepper([1.0])
+
+
+def test_clicking_next_moves_the_highlight_and_shows_the_next_numbers(dot_program, chromium_path, tmp_path):
+    sync_api = need_module("playwright.sync_api")
+    net = classic_chain()
+    path = stepper(net.C).save(tmp_path / "backprop.html")
+    data = steps_data(open(path, encoding="utf-8").read())
+    first, second = data["steps"][:2]
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors, fetched = [], []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda request: fetched.append(request.url))
+        page.goto(f"file://{path}")
+
+        def current():
+            return sorted(page.eval_on_selector_all("g.current", "gs => gs.map(g => g.id)"))
+
+        def grad_shown(dot_id):
+            return page.eval_on_selector(f'[id="{dot_id}"]', "g => [...g.querySelectorAll('text')].pop().textContent")
+
+        def flow_shown(dot_id):
+            return grad_shown(dot_id)  # an edge's last label line, as a box's last cell
+
+        # Step 1: the output C, its grad seeded to 1, passing 2d back to d.
+        assert current() == [first["node"], first["node"] + "_op"]
+        assert grad_shown(first["node"]) == "grad 1"
+        (to_d,) = first["updates"]
+        assert grad_shown(to_d["parent"]) == to_d["grad"] and flow_shown(to_d["edge"]) == to_d["flow"]
+        next_update = second["updates"][0]  # d = a3 - y passes its grad to a3 first
+        assert grad_shown(next_update["parent"]) == data["unknown_grad"]  # not reached yet
+        assert page.inner_text(".position") == f"step 1 of {len(data['steps'])}"
+
+        page.click("button.next")
+
+        # Step 2: d is highlighted instead, and a3 shows the grad d passed back to it.
+        assert current() == [second["node"], second["node"] + "_op"]
+        assert second["node"] != first["node"]
+        assert grad_shown(next_update["parent"]) == next_update["grad"] != data["unknown_grad"]
+        assert flow_shown(next_update["edge"]) == next_update["flow"]
+        assert page.inner_text(".arithmetic") == second["text"]
+        assert page.inner_text(".position") == f"step 2 of {len(data['steps'])}"
+
+        page.click("button.previous")
+        assert current() == [first["node"], first["node"] + "_op"]
+        assert grad_shown(next_update["parent"]) == data["unknown_grad"]
+
+        page.click("button.play")  # one step a second; wait for the next one, then pause
+        page.wait_for_function("document.querySelector('.position').textContent.startsWith('step 2 ')", timeout=5000)
+        page.click("button.play")
+        browser.close()
+
+    assert errors == []
+    assert fetched == [f"file://{path}"]  # the page fetched nothing but itself
+
+
+def test_ids_in_the_page_are_the_drawing_ids(dot_program):
+    x = Value(3.0, label="x")
+    y = x * x
+    data = steps_data(stepper(y).html)
+    ids = node_ids(topological_order(y)[::-1])
+    assert data["steps"][0]["node"] == ids[y]
+    assert [u["edge"] for u in data["steps"][0]["updates"]] == [f"{ids[y]}_e0", f"{ids[y]}_e1"]
+    assert [u["grad"] for u in data["steps"][0]["updates"]] == ["grad 3", "grad 6"]
