@@ -284,6 +284,7 @@ def _clusters(graphviz, where, module_names):
         if name in shown:
             title = f"{name} ({type(module).__name__})" if name else type(module).__name__
             attributes = {"label": title, "labeljust": "l", "style": "rounded,dashed", "color": "#6b7280"}
+            attributes["fontname"] = "Helvetica"
             clusters[name] = graphviz.Digraph(name=f"cluster_{position}", graph_attr=attributes)
     return clusters
 

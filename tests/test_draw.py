@@ -261,6 +261,15 @@ def test_renders_to_svg_with_stable_ids(dot_program, tmp_path):
     assert open(written, encoding="utf-8").read().lstrip().startswith(("<?xml", "<svg"))
 
 
+def test_labels_with_markup_characters_render(dot_program):
+    x = Value(2.0, label='a<b> & "c" {d|e}\\')
+    y = (x * 3).tanh()
+    y.backward()
+    svg = draw(y).pipe(format="svg", encoding="utf-8")
+    assert "a&lt;b&gt; &amp; &quot;c&quot; {d|e}\\" in svg
+    assert draw(x).source.count("->") == 0  # a lone leaf is a drawing too
+
+
 def test_without_dot_the_source_works_and_rendering_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot anywhere
     net = classic_chain()
