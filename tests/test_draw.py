@@ -152,7 +152,7 @@ def test_past_max_nodes_raises_naming_the_count_and_how_to_shrink():
 
 def test_the_default_limit_refuses_a_huge_graph_quickly():
     with pytest.raises(ValueError, match="max_nodes=600"):
-        draw(chain(100_000))
+        draw(chain(5_000))
 
 
 # -------------------------------------------------------------------- one cluster per module
