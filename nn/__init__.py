@@ -1,0 +1,52 @@
+"""nn: neural networks on chainrule's scalar Values, and the loop that trains them.
+
+Everything is built from ``engine`` Values, so every weight's gradient can be drawn and explained.
+
+>>> from nn import MLP, SGD, hinge_loss, l2_penalty, datasets, linear_decay
+>>> X, y = datasets.moons(100, noise=0.1, seed=0)
+>>> labels = [2 * t - 1 for t in y]                       # hinge loss wants -1 / 1
+>>> model = MLP(2, [16, 16, 1], init="uniform", seed=1)
+>>> optimizer = SGD(model.parameters(), lr=1.0)
+>>> loss = hinge_loss([model(x) for x in X], labels) + l2_penalty(model.parameters(), 1e-4)
+>>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+
+from nn import datasets
+from nn.module import MLP, RNN, Dropout, Layer, Module, Neuron, Residual, RNNCell, Sequential, initial_weights
+from nn.losses import (
+    bce_with_logits,
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    mse_loss,
+    softmax,
+)
+from nn.optim import (
+    SGD,
+    Adam,
+    AdamW,
+    Optimizer,
+    RMSprop,
+    clip_grad_norm,
+    clip_grad_value,
+    cosine_decay,
+    linear_decay,
+    step_decay,
+)
+from nn.serialize import load, load_state_dict, save, state_dict
+from nn.train import History, accuracy, dead_relu_fraction, evaluate, fit
+from nn.torch_bridge import to_torch
+
+__all__ = [
+    "datasets",
+    "Module", "Neuron", "Layer", "Sequential", "MLP", "Dropout", "Residual", "RNNCell", "RNN", "initial_weights",
+    "mse_loss", "hinge_loss", "binary_cross_entropy", "bce_with_logits", "cross_entropy", "softmax",
+    "l1_penalty", "l2_penalty",
+    "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "step_decay", "linear_decay", "cosine_decay",
+    "clip_grad_norm", "clip_grad_value",
+    "state_dict", "load_state_dict", "save", "load",
+    "fit", "evaluate", "accuracy", "dead_relu_fraction", "History",
+    "to_torch",
+]

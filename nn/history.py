@@ -1,0 +1,97 @@
+"""What ``fit`` records, epoch by epoch, and a picture of it."""
+
+
+class History:
+    """Per-epoch numbers from ``fit``, one entry per epoch in each list.
+
+    Attributes:
+        train_loss, train_accuracy: on the training batches as they were trained (accuracy empty when
+            the loss has no notion of right and wrong, e.g. ``mse_loss``).
+        val_loss, val_accuracy: on ``validation=(X, y)`` after each epoch (empty without it).
+        lr: the learning rate used in each epoch.
+        grad_norms: ``{layer name: [norm per epoch]}``, each the mean over the epoch's batches of the
+            L2 norm of that layer's gradients. Layers whose norms fall far below the others' are
+            not learning (vanishing gradients); norms that shoot up are exploding.
+        dead_relu: the fraction of ReLU neurons that output 0 on every example of a training sample
+            (dead: they pass no gradient, so nothing revives them); empty for models without ReLU layers.
+        stopped_early: True when ``fit`` stopped because the loss stopped improving.
+        seconds: the wall time of the whole ``fit``.
+    """
+
+    def __init__(self):
+        self.train_loss, self.train_accuracy = [], []
+        self.val_loss, self.val_accuracy = [], []
+        self.lr = []
+        self.grad_norms = {}
+        self.dead_relu = []
+        self.stopped_early = False
+        self.seconds = 0.0
+
+    @property
+    def epochs(self):
+        """How many epochs ran."""
+        return len(self.train_loss)
+
+    def __repr__(self):
+        if not self.epochs:
+            return "History(no epochs)"
+        parts = [f"train loss {self.train_loss[-1]:.4g}"]
+        if self.train_accuracy:
+            parts.append(f"accuracy {self.train_accuracy[-1]:.2%}")
+        if self.val_loss:
+            parts.append(f"validation loss {self.val_loss[-1]:.4g}")
+        if self.val_accuracy:
+            parts.append(f"accuracy {self.val_accuracy[-1]:.2%}")
+        stopped = ", stopped early" if self.stopped_early else ""
+        return f"History({self.epochs} epochs in {self.seconds:.1f} s{stopped}: {', '.join(parts)})"
+
+    def plot(self):
+        """Draw loss, accuracy, learning rate, per-layer gradient norms and dead ReLUs; returns the figure.
+
+        Needs matplotlib (``pip install "chainrule[demos]"``). Gradient norms use a log scale, so
+        layers whose gradients vanish show as lines falling away from the others.
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError('History.plot() needs matplotlib: pip install "chainrule[demos]"') from None
+        epochs = range(1, self.epochs + 1)
+        figure, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
+        (loss_ax, accuracy_ax, lr_ax), (norm_ax, dead_ax, spare_ax) = axes
+        spare_ax.remove()
+
+        loss_ax.plot(epochs, self.train_loss, label="training")
+        if self.val_loss:
+            loss_ax.plot(epochs, self.val_loss, label="validation")
+        _finish(loss_ax, "loss")
+
+        if self.train_accuracy:
+            accuracy_ax.plot(epochs, self.train_accuracy, label="training")
+        if self.val_accuracy:
+            accuracy_ax.plot(epochs, self.val_accuracy, label="validation")
+        _finish(accuracy_ax, "accuracy", empty="no accuracy for this loss")
+
+        lr_ax.plot(epochs, self.lr)
+        _finish(lr_ax, "learning rate")
+
+        for name, norms in self.grad_norms.items():
+            norm_ax.plot(epochs, norms, label=name)
+        if self.grad_norms:
+            norm_ax.set_yscale("log")
+        _finish(norm_ax, "gradient norm per layer (log scale)")
+
+        if self.dead_relu:
+            dead_ax.plot(epochs, self.dead_relu)
+            dead_ax.set_ylim(-0.02, 1.02)
+        _finish(dead_ax, "fraction of dead ReLUs", empty="no ReLU layers")
+        return figure
+
+
+def _finish(ax, title, empty="nothing recorded"):
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    if not ax.get_lines():
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes, color="gray")

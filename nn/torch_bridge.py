@@ -1,0 +1,78 @@
+"""Graduation to PyTorch: the same network as a ``torch.nn.Sequential``, carrying the same weights.
+
+When a model outgrows a scalar engine, this is the next step: the layers map one to one
+(``Layer`` -> ``Linear`` + activation, ``Dropout`` -> ``Dropout``), in float64 so that outputs and
+gradients agree with chainrule's to about 1e-15. PyTorch is optional: it is imported here, when
+asked for, and never by ``import nn``.
+"""
+
+from nn.module import Dropout, Layer, Neuron, Sequential
+
+
+def to_torch(model):
+    """An equivalent float64 ``torch.nn.Sequential`` with a copy of ``model``'s weights.
+
+    Supports ``MLP``, ``Sequential`` of ``Layer`` and ``Dropout``, a single ``Layer`` or ``Neuron``.
+    The torch model's train/eval mode follows ``model``'s. Changing one model later does not change
+    the other.
+
+    >>> from nn import MLP
+    >>> net = MLP(2, [3, 1], seed=0).to_torch()      # doctest: +SKIP
+    >>> net                                          # doctest: +SKIP
+    Sequential(
+      (0): Linear(in_features=2, out_features=3, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=3, out_features=1, bias=True)
+    )
+    """
+    torch = _import_torch()
+    if isinstance(model, Sequential):
+        parts = model.layers
+    elif isinstance(model, (Layer, Neuron)):
+        parts = [model]
+    else:
+        raise TypeError(f"to_torch converts MLP, Sequential, Layer and Neuron models, not {type(model).__name__}")
+    modules = []
+    for part in parts:
+        modules.extend(_convert(part, torch))
+    net = torch.nn.Sequential(*modules)
+    return net.train(model.training)
+
+
+def _convert(part, torch):
+    if isinstance(part, Dropout):
+        return [torch.nn.Dropout(part.p)]
+    if isinstance(part, Neuron):
+        neurons, activation = [part], part.activation
+    elif isinstance(part, Layer):
+        neurons, activation = part.neurons, part.activation
+    else:
+        raise TypeError(f"to_torch has no PyTorch equivalent for {type(part).__name__} (it converts Layer and Dropout)")
+    linear = torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
+        linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+    return [linear] + _activation(activation, torch)
+
+
+def _activation(name, torch):
+    if name == "linear":
+        return []
+    return [
+        {
+            "relu": torch.nn.ReLU,
+            "tanh": torch.nn.Tanh,
+            "sigmoid": torch.nn.Sigmoid,
+            "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
+        }[name]()
+    ]
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "to_torch needs PyTorch, which chainrule does not install by itself: pip install torch"
+        ) from None
+    return torch

@@ -1,0 +1,131 @@
+"""state_dict / load_state_dict and save / load: exact round trips, atomic writes, and errors that name the problem."""
+
+import json
+import os
+
+import pytest
+
+from nn import MLP, SGD, Layer, Neuron, Sequential
+from nn import serialize
+
+
+def _weights(model):
+    return [p.data for p in model.parameters()]
+
+
+def test_state_dict_groups_each_neurons_weights():
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    assert list(state)[:2] == ["layers.0.neurons.0.w", "layers.0.neurons.0.b"]
+    assert len(state) == 2 * (3 + 1)
+    assert state["layers.1.neurons.0.w"] == [w.data for w in model.layers[1].neurons[0].w]
+    assert state["layers.0.neurons.2.b"] == model.layers[0].neurons[2].b.data
+
+
+def test_save_and_load_round_trip_every_bit(tmp_path):
+    model = MLP(3, [5, 2], seed=0)
+    for p in model.parameters():
+        p.data = p.data / 3.0 + 1e-17  # digits a short decimal would lose
+    path = tmp_path / "model.json"
+    model.save(path)
+    other = MLP(3, [5, 2], seed=1)
+    assert _weights(other) != _weights(model)
+    assert other.load(path) is other
+    assert _weights(other) == _weights(model)
+    document = json.loads(path.read_text())
+    assert document["format"] == "chainrule.nn" and document["version"] == 1
+    assert document["model"] == "MLP(3, [5, 2])"
+
+
+def test_loading_writes_into_the_same_values_so_an_optimizer_keeps_working():
+    model = Neuron(2, seed=0)
+    optimizer = SGD(model.parameters(), lr=0.5)
+    model.load_state_dict({"w": [1.0, 2.0], "b": 3.0})
+    for p in model.parameters():
+        p.grad = 1.0
+    optimizer.step()
+    assert model.state_dict() == {"w": [0.5, 1.5], "b": 2.5}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s.pop("layers.1.neurons.0.b"), "missing key 'layers.1.neurons.0.b'"),
+        (lambda s: s.update({"layers.2.neurons.0.b": 0.0}), "unexpected key 'layers.2.neurons.0.b'"),
+        (lambda s: s["layers.0.neurons.1.w"].append(0.5), "wrong shape for 'layers.0.neurons.1.w': the model has 2 numbers there, got 3"),
+        (lambda s: s.update({"layers.0.neurons.1.w": 0.5}), "wrong shape for 'layers.0.neurons.1.w'"),
+        (lambda s: s.update({"layers.1.neurons.0.b": "0.1"}), "'layers.1.neurons.0.b' must be a number, got str"),
+        (lambda s: s["layers.1.neurons.0.w"].__setitem__(2, None), r"'layers.1.neurons.0.w\[2\]' must be a number"),
+    ],
+)
+def test_a_state_that_does_not_fit_is_a_value_error_and_changes_nothing(change, message):
+    model = MLP(2, [3, 1], seed=0)
+    before = _weights(model)
+    state = MLP(2, [3, 1], seed=5).state_dict()
+    change(state)
+    with pytest.raises(ValueError, match=message):
+        model.load_state_dict(state)
+    assert _weights(model) == before
+
+
+def test_a_file_from_another_architecture_names_the_first_mismatch(tmp_path):
+    path = tmp_path / "wide.json"
+    MLP(2, [4, 1], seed=0).save(path)
+    with pytest.raises(ValueError, match=r"wide.json: (unexpected key 'layers.0.neurons.3.w'|wrong shape)"):
+        MLP(2, [3, 1], seed=0).load(path)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0,', "corrupt JSON"),
+        ("", "corrupt JSON"),
+        ('[1, 2, 3]', 'expected a JSON object with "format"'),
+        ('{"format": "other", "version": 1}', '"format": "chainrule.nn"'),
+        ('{"format": "chainrule.nn", "version": 2, "parameters": {}}', "format version 2; this chainrule reads version 1"),
+        ('{"format": "chainrule.nn", "version": 1}', "missing key 'parameters'"),
+        ('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0, 2.0]}}', "missing key 'b'"),
+    ],
+)
+def test_a_corrupt_or_foreign_file_is_a_value_error_naming_it(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    model = Neuron(2, seed=0)
+    with pytest.raises(ValueError, match=message) as error:
+        model.load(path)
+    assert "bad.json" in str(error.value)
+
+
+def test_a_crash_mid_save_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    Neuron(2, seed=0).save(path)
+    before = path.read_bytes()
+
+    def power_cut(fd):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "fsync", power_cut)
+    with pytest.raises(OSError, match="power cut"):
+        Neuron(2, seed=1).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_save_replaces_the_file_and_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.json"
+    Neuron(2, seed=0).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o600)
+    model = Neuron(2, seed=1)
+    model.save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert Neuron(2, seed=0).load(path).state_dict() == model.state_dict()
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_the_file_is_plain_json_never_pickle(tmp_path):
+    path = tmp_path / "model.json"
+    Sequential(Layer(2, 2, seed=0)).save(path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"{") and b"\x80" not in raw
+    assert serialize.FORMAT.encode() in raw

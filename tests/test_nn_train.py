@@ -1,0 +1,252 @@
+"""fit, evaluate and History: the two target runs, and what the loop does step by step."""
+
+import math
+import sys
+
+import pytest
+
+import engine
+from engine import Value
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    Dropout,
+    History,
+    Layer,
+    Neuron,
+    Sequential,
+    accuracy,
+    cosine_decay,
+    cross_entropy,
+    datasets,
+    dead_relu_fraction,
+    evaluate,
+    fit,
+    hinge_loss,
+    l2_penalty,
+    linear_decay,
+    mse_loss,
+)
+
+
+# -------------------------------------------------------------------- the targets
+
+
+def test_micrograds_moons_demo_reaches_full_training_accuracy():
+    # micrograd's demo: MLP(2, [16, 16, 1]) with its U(-1, 1) initialisation, 100 full-batch steps of
+    # SGD with lr = 1.0 - 0.9 k / 100, hinge loss plus 1e-4 * sum of squared weights.
+    X, y = datasets.moons(100, noise=0.1, seed=0)
+    labels = [2 * t - 1 for t in y]
+    model = MLP(2, [16, 16, 1], init="uniform", seed=1)
+    history = fit(
+        model,
+        X,
+        labels,
+        hinge_loss,
+        SGD(model.parameters(), lr=1.0),
+        epochs=100,
+        batch_size=None,
+        l2=1e-4,
+        schedule=linear_decay(1.0, 0.1, 100),
+        patience=None,
+    )
+    _, train_accuracy = evaluate(model, X, labels, hinge_loss)
+    assert train_accuracy == 1.0
+    assert history.epochs == 100 and history.train_loss[-1] < 0.1 * history.train_loss[0]
+
+
+def test_digits_network_reaches_96_percent_test_accuracy():
+    X, y = datasets.digits()
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.25, seed=0, stratify=True)
+    model = MLP(64, [32, 10], seed=1)
+    epochs = 10
+    history = fit(
+        model,
+        X_train,
+        y_train,
+        cross_entropy,
+        Adam(model.parameters(), lr=0.01),
+        epochs=epochs,
+        batch_size=32,
+        schedule=cosine_decay(0.01, epochs),
+    )
+    _, test_accuracy = evaluate(model, X_test, y_test, cross_entropy)
+    assert test_accuracy >= 0.96, history
+
+
+# -------------------------------------------------------------------- one step, checked by hand
+
+
+def test_one_full_batch_step_is_forward_loss_backward_step():
+    X, y = datasets.xor(16, seed=0)
+    labels = [2 * t - 1 for t in y]
+    model = MLP(2, [4, 1], seed=0)
+    twin = MLP(2, [4, 1], seed=0)
+
+    fit(model, X, labels, hinge_loss, SGD(model.parameters(), lr=0.3), epochs=1, batch_size=None, l2=0.01, progress=False)
+
+    params = twin.parameters()
+    loss = hinge_loss([twin(x) for x in X], labels) + l2_penalty(params, 0.01)
+    loss.backward()
+    for p in params:
+        p.data -= 0.3 * p.grad
+    assert [p.data for p in model.parameters()] == pytest.approx([p.data for p in params], abs=1e-15)
+
+
+def test_history_records_every_epoch():
+    X, y = datasets.spiral(60, classes=3, seed=0)
+    X_val, y_val = datasets.spiral(30, classes=3, seed=1)
+    model = MLP(2, [8, 8, 3], seed=0)
+    history = fit(
+        model, X, y, cross_entropy, epochs=4, batch_size=16, validation=(X_val, y_val), schedule=cosine_decay(0.05, 4)
+    )
+    assert isinstance(history, History) and history.epochs == 4
+    for series in (history.train_loss, history.train_accuracy, history.val_loss, history.val_accuracy, history.dead_relu):
+        assert len(series) == 4
+    assert history.lr == [cosine_decay(0.05, 4)(k) for k in range(4)]
+    assert list(history.grad_norms) == ["layers.0", "layers.1", "layers.2"]
+    assert all(len(norms) == 4 and all(n > 0 for n in norms) for norms in history.grad_norms.values())
+    assert history.val_loss[-1] == evaluate(model, X_val, y_val, cross_entropy)[0]
+    assert history.seconds > 0 and "4 epochs" in repr(history)
+
+
+def test_grad_norms_are_each_layers_gradient_norm():
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [5, 1], seed=0)
+    history = fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=0.1), epochs=1, batch_size=None)
+    # One step: the gradients are still in the parameters after it.
+    for name, layer in zip(["layers.0", "layers.1"], model.layers):
+        expected = math.sqrt(sum(p.grad**2 for p in layer.parameters()))
+        assert history.grad_norms[name] == [pytest.approx(expected, rel=1e-12)]
+
+
+def test_clip_norm_caps_every_step():
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [5, 1], seed=0)
+    fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=0.1), epochs=2, batch_size=None, clip_norm=1e-3)
+    assert math.sqrt(sum(p.grad**2 for p in model.parameters())) <= 1e-3 * (1 + 1e-9)
+
+
+def test_training_stops_once_the_loss_stops_improving():
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    history = fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=1e-12), epochs=50, patience=3, batch_size=None)
+    assert history.stopped_early and history.epochs == 1 + 3
+    history = fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=1e-12), epochs=6, patience=None, batch_size=None)
+    assert not history.stopped_early and history.epochs == 6
+
+
+def test_fit_leaves_the_mode_as_it_found_it_and_trains_with_dropout():
+    model = Sequential(Layer(2, 8, seed=0), Dropout(0.3, seed=0), Layer(8, 1, activation="linear", seed=1)).eval()
+    X, y = datasets.moons(40, seed=0)
+    history = fit(model, X, [float(t) for t in y], mse_loss, epochs=3, batch_size=8)
+    assert not model.training and history.train_accuracy == []  # mse has no accuracy
+    assert len(history.dead_relu) == 3
+
+
+def test_evaluate_records_no_graph_and_restores_the_mode(monkeypatch):
+    model = Sequential(Layer(2, 3, seed=0), Dropout(0.5, seed=0), Layer(3, 2, seed=0))
+    outputs = []
+    original = Layer.__call__
+
+    def spy(self, x):
+        out = original(self, x)
+        outputs.extend(out)
+        return out
+
+    monkeypatch.setattr(Layer, "__call__", spy)
+    loss, acc = evaluate(model, [(1.0, 2.0), (0.5, -1.0)], [0, 1], cross_entropy)
+    assert model.training
+    assert outputs and all(out.parents == () for out in outputs)
+    assert isinstance(loss, float) and acc in (0.0, 0.5, 1.0)
+
+
+def test_dead_relu_fraction_counts_neurons_silent_on_every_input():
+    model = MLP(2, [4, 4, 1], seed=0)
+    model.layers[0].neurons[1].b.data = -100.0  # never fires on inputs in [-1, 1]
+    for n in model.layers[1].neurons:
+        n.b.data = 100.0  # always fires
+    X = [(0.5, -0.5), (-1.0, 1.0), (0.2, 0.9)]
+    assert dead_relu_fraction(model, X) == 1 / 8
+    assert dead_relu_fraction(MLP(2, [4, 1], activation="tanh"), X) is None
+    assert dead_relu_fraction(Neuron(2), X) is None
+
+
+def test_accuracy_reads_outputs_the_way_the_loss_does():
+    scores = [Value(2.0), Value(-1.0), Value(0.5)]
+    assert accuracy(scores, [1, 1, -1], loss=hinge_loss) == pytest.approx(1 / 3)
+    logits = [[Value(0.1), Value(0.9)], [Value(3.0), Value(-3.0)]]
+    assert accuracy(logits, [1, 1], loss=cross_entropy) == 0.5
+    with pytest.raises(ValueError, match="is_right"):
+        accuracy(scores, [1, 1, 1], loss=mse_loss)
+    close = lambda out, target: abs(out.data - target) < 1  # noqa: E731
+    assert accuracy(scores, [1.5, 0.5, 0.0], loss=mse_loss, is_right=close) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(epochs=0), "epochs must be a whole number >= 1"),
+        (dict(patience=0), "patience"),
+        (dict(tol=-1.0), "tol must be >= 0"),
+    ],
+)
+def test_bad_settings_are_value_errors(settings, message):
+    with pytest.raises(ValueError, match=message):
+        fit(Neuron(2), [(1.0, 2.0)], [1], hinge_loss, **settings)
+
+
+def test_mismatched_data_is_a_value_error():
+    with pytest.raises(ValueError, match="got 2 rows but 1 targets"):
+        fit(Neuron(2), [(1.0, 2.0), (3.0, 4.0)], [1], hinge_loss)
+
+
+# -------------------------------------------------------------------- progress and plots
+
+
+def _tiny_fit(**settings):
+    X, y = datasets.moons(10, seed=0)
+    return fit(MLP(2, [3, 1], seed=0), X, [2 * t - 1 for t in y], hinge_loss, epochs=2, batch_size=5, **settings)
+
+
+def test_progress_is_silent_when_output_is_not_a_terminal(capsys):
+    _tiny_fit()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_true_shows_a_bar_with_loss_and_accuracy(capsys):
+    _tiny_fit(progress=True)
+    shown = capsys.readouterr().out
+    assert "epoch 2/2" in shown and "loss" in shown and "accuracy" in shown and "4/4" in shown
+
+
+def test_progress_shows_in_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    _tiny_fit()
+    assert "epoch 2/2" in capsys.readouterr().out
+
+
+def test_history_plot_draws_every_panel():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X_val, y_val = datasets.moons(10, seed=1)
+    history = _tiny_fit(validation=(X_val, [2 * t - 1 for t in y_val]))
+    figure = history.plot()
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == ["loss", "accuracy", "learning rate", "gradient norm per layer (log scale)", "fraction of dead ReLUs"]
+    loss_lines = figure.axes[0].get_lines()
+    assert [line.get_label() for line in loss_lines] == ["training", "validation"]
+    assert list(loss_lines[0].get_ydata()) == history.train_loss
+    assert [line.get_label() for line in figure.axes[3].get_lines()] == ["layers.0", "layers.1"]
+    plt.close(figure)
+
+
+def test_history_plot_without_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r'pip install "chainrule\[demos\]"'):
+        History().plot()
