@@ -12,7 +12,7 @@ class History:
         grad_norms: ``{layer name: [norm per epoch]}``, each the mean over the epoch's batches of the
             L2 norm of that layer's gradients. Layers whose norms fall far below the others' are
             not learning (vanishing gradients); norms that shoot up are exploding.
-        dead_relu: the fraction of ReLU neurons that output 0 on every example of a training sample
+        dead_relu: the fraction of ReLU neurons that output 0 on every training example of the epoch
             (dead: they pass no gradient, so nothing revives them); empty for models without ReLU layers.
         stopped_early: True when ``fit`` stopped because the loss stopped improving.
         seconds: the wall time of the whole ``fit``.

@@ -17,6 +17,7 @@ import random
 
 import engine
 from engine import Value
+from nn import serialize
 from nn.checks import fraction, whole_number
 
 # -------------------------------------------------------------------- activations
@@ -173,33 +174,25 @@ class Module:
 
     def state_dict(self):
         """The parameters' numbers by name: a float per single parameter, a list per tuple (``w``)."""
-        from nn.serialize import state_dict
-
-        return state_dict(self)
+        return serialize.state_dict(self)
 
     def load_state_dict(self, state):
         """Copy numbers from ``state`` into the parameters (the same Values, so optimizers keep working)."""
-        from nn.serialize import load_state_dict
-
-        load_state_dict(self, state)
+        serialize.load_state_dict(self, state)
         return self
 
     def save(self, path):
         """Write the parameters to ``path`` as JSON, atomically: a crash mid-save keeps the old file."""
-        from nn.serialize import save
-
-        save(self, path)
+        serialize.save(self, path)
 
     def load(self, path):
         """Read parameters saved by ``save(path)`` into this module; returns the module."""
-        from nn.serialize import load
-
-        load(self, path)
+        serialize.load(self, path)
         return self
 
     def to_torch(self):
         """The same network as a float64 ``torch.nn.Sequential`` carrying these weights (needs PyTorch)."""
-        from nn.torch_bridge import to_torch
+        from nn.torch_bridge import to_torch  # here, not at the top: torch_bridge imports this module
 
         return to_torch(self)
 
@@ -263,6 +256,10 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all see the same inputs; returns a list of ``nout`` Values.
 
+    ``fired`` is None, or a list with a flag per neuron: set it to ``[False] * nout`` and each call
+    marks the neurons whose output was positive. A ReLU neuron never marked over a whole data set
+    is dead (``fit`` counts them this way).
+
     >>> layer = Layer(3, 2, seed=0)
     >>> len(layer([1.0, 2.0, 3.0]))
     2
@@ -275,17 +272,22 @@ class Layer(Module):
         self.nin, self.nout, self.activation = nin, nout, activation
         self.elementary = bool(elementary)
         self._activate = _activation(activation)
+        self.fired = None
         self._label_parameters()
 
     def __call__(self, x):
         if self.elementary:
-            return [neuron(x) for neuron in self.neurons]
-        if len(x) != self.nin:
-            raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
-        # Each neuron's own __call__, done here for the whole layer: this loop runs for every neuron of
-        # every example, and a Python call per neuron would cost about a tenth of a training step.
-        sums = [engine.dot(neuron.w, x, neuron.b) for neuron in self.neurons]
-        return sums if self._activate is None else list(map(self._activate, sums))
+            out = [neuron(x) for neuron in self.neurons]
+        else:
+            if len(x) != self.nin:
+                raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
+            # Each neuron's own __call__, done here for the whole layer: this loop runs for every neuron
+            # of every example, and a Python call per neuron would cost about a tenth of a training step.
+            sums = [engine.dot(neuron.w, x, neuron.b) for neuron in self.neurons]
+            out = sums if self._activate is None else list(map(self._activate, sums))
+        if self.fired is not None:
+            self.fired = [fired or value.data > 0.0 for fired, value in zip(self.fired, out)]
+        return out
 
     def _describe(self):
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"

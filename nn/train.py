@@ -14,7 +14,7 @@ from nn.checks import non_negative, paired, whole_number
 from nn.datasets import batches
 from nn.history import History
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, l1_penalty, l2_penalty
-from nn.module import Layer, Sequential
+from nn.module import Layer
 from nn.optim import Adam, clip_grad_norm
 
 # -------------------------------------------------------------------- right or wrong, per loss
@@ -100,36 +100,48 @@ def evaluate(model, X, y, loss, is_right=None):
 
 
 def dead_relu_fraction(model, X):
-    """The fraction of a ``Sequential``'s (or MLP's) ReLU neurons that output 0 for every row of X.
+    """The fraction of the model's ReLU neurons (in its ``Layer``s) that output 0 for every row of X.
 
     A dead ReLU passes no gradient back (relu'(x) = 0 for x <= 0), so nothing ever revives it.
-    Returns None for models that are not ``Sequential`` or have no ReLU ``Layer``.
+    Returns None for a model without ReLU layers.
 
     >>> from nn import MLP
     >>> dead_relu_fraction(MLP(2, [4, 1], seed=0), [(0.5, -0.5), (1.0, 1.0)]) <= 1.0
     True
     """
-    if not isinstance(model, Sequential):
+    layers = _relu_layers(model)
+    if not layers:
         return None
-    relu_layers = [layer for layer in model.layers if isinstance(layer, Layer) and layer.activation == "relu"]
-    if not relu_layers:
-        return None
-    alive = {id(layer): [False] * layer.nout for layer in relu_layers}
     was_training = model.training
     model.eval()
+    _start_counting(layers)
     try:
         with no_grad():
             for x in _rows(X):
-                for layer in model.layers:
-                    x = layer(x)
-                    fired = alive.get(id(layer))
-                    if fired is not None:
-                        for j, value in enumerate(x):
-                            fired[j] = fired[j] or value.data > 0.0
+                model(x)
+        return _dead_fraction(layers)
     finally:
+        _stop_counting(layers)
         model.train(was_training)
-    flags = [flag for fired in alive.values() for flag in fired]
+
+
+def _relu_layers(model):
+    return [m for _, m in model.named_modules() if isinstance(m, Layer) and m.activation == "relu"]
+
+
+def _start_counting(layers):
+    for layer in layers:
+        layer.fired = [False] * layer.nout
+
+
+def _dead_fraction(layers):
+    flags = [flag for layer in layers for flag in layer.fired]
     return flags.count(False) / len(flags)
+
+
+def _stop_counting(layers):
+    for layer in layers:
+        layer.fired = None
 
 
 # -------------------------------------------------------------------- the loop
@@ -201,7 +213,7 @@ def fit(
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
     layers = _layer_groups(model, named)
     rule = _rule(loss, is_right)
-    dead_sample = X[:200]
+    relu_layers = _relu_layers(model)
     steps_per_epoch = 1 if batch_size is None else math.ceil(len(X) / batch_size)
     bar = _progress_bar(progress, epochs * steps_per_epoch)
 
@@ -216,6 +228,7 @@ def fit(
             if bar is not None:
                 bar.set_description(f"epoch {epoch + 1}/{epochs}")
             total_loss, right, seen = 0.0, 0, 0
+            _start_counting(relu_layers)
             norm_sums = dict.fromkeys(layers, 0.0)
             steps = 0
             for xb, yb in batches(X, y, batch_size, shuffle, seed + epoch):
@@ -249,14 +262,14 @@ def fit(
                 history.train_accuracy.append(right / seen)
             for name, norm_sum in norm_sums.items():
                 history.grad_norms.setdefault(name, []).append(norm_sum / steps)
+            if relu_layers:
+                history.dead_relu.append(_dead_fraction(relu_layers))
+                _stop_counting(relu_layers)  # before evaluating: only training examples count
             if validation is not None:
                 val_loss, val_accuracy = evaluate(model, *validation, loss, is_right)
                 history.val_loss.append(val_loss)
                 if val_accuracy is not None:
                     history.val_accuracy.append(val_accuracy)
-            dead = dead_relu_fraction(model, dead_sample)
-            if dead is not None:
-                history.dead_relu.append(dead)
             if bar is not None:
                 bar.set_postfix_str(_epoch_summary(history))
 
@@ -270,6 +283,7 @@ def fit(
                     history.stopped_early = True
                     break
     finally:
+        _stop_counting(relu_layers)
         model.train(was_training)
         if bar is not None:
             bar.close()

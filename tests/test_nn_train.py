@@ -15,6 +15,7 @@ from nn import (
     History,
     Layer,
     Neuron,
+    Residual,
     Sequential,
     accuracy,
     cosine_decay,
@@ -171,6 +172,24 @@ def test_dead_relu_fraction_counts_neurons_silent_on_every_input():
     assert dead_relu_fraction(model, X) == 1 / 8
     assert dead_relu_fraction(MLP(2, [4, 1], activation="tanh"), X) is None
     assert dead_relu_fraction(Neuron(2), X) is None
+
+
+def test_dead_relu_fraction_reaches_layers_inside_other_modules():
+    inner = Layer(2, 2, seed=0)
+    inner.neurons[0].b.data = -100.0
+    model = Sequential(Residual(inner), Layer(2, 2, activation="linear", seed=1))
+    assert dead_relu_fraction(model, [(0.5, 0.5), (-0.5, 0.2)]) == 0.5
+
+
+def test_fit_counts_the_relus_that_never_fire_during_an_epoch():
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [4, 4, 1], seed=0)
+    model.layers[0].neurons[2].b.data = -100.0  # negative for every input, so relu' = 0: nothing revives it
+    # A learning rate too small to change which neurons fire: each epoch must count what the final weights show.
+    history = fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=1e-12), epochs=3, batch_size=5)
+    expected = dead_relu_fraction(model, X)
+    assert expected >= 1 / 8 and history.dead_relu == [expected] * 3
+    assert all(layer.fired is None for layer in model.layers)
 
 
 def test_accuracy_reads_outputs_the_way_the_loss_does():
