@@ -208,6 +208,8 @@ def fit(
     if patience is not None:
         whole_number(patience, "patience (or None)")
     non_negative(tol, "tol")
+    if batch_size is not None:
+        whole_number(batch_size, "batch_size (or None for full batches)")
     named = model.named_parameters()  # also labels every parameter with its name
     parameters = tuple(value for _, value in named)
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
@@ -227,41 +229,18 @@ def fit(
                 optimizer.lr = schedule(epoch)
             if bar is not None:
                 bar.set_description(f"epoch {epoch + 1}/{epochs}")
-            total_loss, right, seen = 0.0, 0, 0
             _start_counting(relu_layers)
-            norm_sums = dict.fromkeys(layers, 0.0)
-            steps = 0
-            for xb, yb in batches(X, y, batch_size, shuffle, seed + epoch):
-                outputs = [model(x) for x in xb]
-                data_loss = loss(outputs, yb)
-                objective = data_loss
-                if l1:
-                    objective = objective + l1_penalty(parameters, l1)
-                if l2:
-                    objective = objective + l2_penalty(parameters, l2)
-                optimizer.zero_grad()
-                objective.backward()
-                for name, group in layers.items():
-                    norm_sums[name] += math.sqrt(math.fsum(p.grad * p.grad for p in group))
-                if clip_norm is not None:
-                    clip_grad_norm(parameters, clip_norm)
-                optimizer.step()
-
-                steps += 1
-                seen += len(xb)
-                total_loss += data_loss.data * len(xb)
-                if rule is not None:
-                    right += sum(map(rule, outputs, yb))
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
+            epoch_batches = batches(X, y, batch_size, shuffle, seed + epoch)
+            train_loss, train_accuracy, norms = _train_one_epoch(
+                model, epoch_batches, loss, optimizer, parameters, l1, l2, clip_norm, layers, rule, bar
+            )
 
             history.lr.append(optimizer.lr)
-            history.train_loss.append(total_loss / seen)
-            if rule is not None:
-                history.train_accuracy.append(right / seen)
-            for name, norm_sum in norm_sums.items():
-                history.grad_norms.setdefault(name, []).append(norm_sum / steps)
+            history.train_loss.append(train_loss)
+            if train_accuracy is not None:
+                history.train_accuracy.append(train_accuracy)
+            for name, norm in norms.items():
+                history.grad_norms.setdefault(name, []).append(norm)
             if relu_layers:
                 history.dead_relu.append(_dead_fraction(relu_layers))
                 _stop_counting(relu_layers)  # before evaluating: only training examples count
@@ -274,9 +253,8 @@ def fit(
                 bar.set_postfix_str(_epoch_summary(history))
 
             # Converged? Compare with the best loss so far, relative to its size.
-            current = history.train_loss[-1]
-            if best is None or current < best - tol * abs(best):
-                best, waited = current, 0
+            if best is None or train_loss < best - tol * abs(best):
+                best, waited = train_loss, 0
             else:
                 waited += 1
                 if patience is not None and waited >= patience:
@@ -289,6 +267,42 @@ def fit(
             bar.close()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _train_one_epoch(model, epoch_batches, loss, optimizer, parameters, l1, l2, clip_norm, layers, rule, bar):
+    """One pass over the batches: forward, loss, backward, clip, step for each.
+
+    Returns the mean data loss per example, the accuracy (None without a rule), and each layer's
+    gradient norm averaged over the batches.
+    """
+    total_loss, right, seen, steps = 0.0, 0, 0, 0
+    norm_sums = dict.fromkeys(layers, 0.0)
+    for xb, yb in epoch_batches:
+        outputs = [model(x) for x in xb]
+        data_loss = loss(outputs, yb)
+        objective = data_loss
+        if l1:
+            objective = objective + l1_penalty(parameters, l1)
+        if l2:
+            objective = objective + l2_penalty(parameters, l2)
+        optimizer.zero_grad()
+        objective.backward()
+        for name, group in layers.items():
+            norm_sums[name] += math.sqrt(math.fsum(p.grad * p.grad for p in group))
+        if clip_norm is not None:
+            clip_grad_norm(parameters, clip_norm)
+        optimizer.step()
+
+        steps += 1
+        seen += len(xb)
+        total_loss += data_loss.data * len(xb)
+        if rule is not None:
+            right += sum(map(rule, outputs, yb))
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
+    mean_norms = {name: norm_sum / steps for name, norm_sum in norm_sums.items()}
+    return total_loss / seen, (right / seen if rule is not None else None), mean_norms
 
 
 # -------------------------------------------------------------------- helpers

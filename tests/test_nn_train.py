@@ -209,6 +209,7 @@ def test_accuracy_reads_outputs_the_way_the_loss_does():
         (dict(epochs=0), "epochs must be a whole number >= 1"),
         (dict(patience=0), "patience"),
         (dict(tol=-1.0), "tol must be >= 0"),
+        (dict(batch_size=0), "batch_size"),
     ],
 )
 def test_bad_settings_are_value_errors(settings, message):
