@@ -1,0 +1,6 @@
+"""chainrule measured against micrograd and PyTorch: run ``python benchmarks/run.py``.
+
+The workloads live in ``networks`` (W1, W2: the same network in every engine), ``chain`` (W3, W4:
+a deep graph, its time and memory) and ``training`` (W5: ``nn.fit`` on the digits); ``timing``
+interleaves the engines and summarises the repetitions.
+"""

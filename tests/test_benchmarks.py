@@ -1,0 +1,98 @@
+"""The benchmark's correctness part, on tiny sizes: every engine computes the same thing.
+
+Timings live in ``benchmarks/run.py``; nothing here times anything. These use the very functions
+the benchmark runs, so a workload that drifts apart between engines fails here first.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import need_module
+
+# benchmarks/ sits beside the packages and is not installed: import it from this checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import chain, networks  # noqa: E402
+
+ENGINES = {"chainrule", "micrograd", "torch-scalar", "torch-vectorised"}
+
+
+@pytest.fixture
+def micrograd():
+    return need_module("micrograd")
+
+
+# -------------------------------------------------------------------- W1, W2: the same network everywhere
+
+
+def test_moons_step_agrees_across_engines(torch, micrograd):
+    engines = networks.engines(*networks.moons_workload(points=8, sizes=(4, 4, 1)))
+    first = networks.check_agreement(engines, networks.one_step)
+    second = networks.check_agreement(engines, networks.one_step)  # after one SGD update: still the same weights
+    assert set(first) == ENGINES
+    assert max(first.values()) <= 1e-12 and max(second.values()) <= 1e-12
+
+
+def test_digits_samples_agree_across_engines(torch, micrograd):
+    engines = networks.engines(*networks.digits_workload(samples=3, sizes=(5, 10)))
+    errors = networks.check_agreement(engines, networks.first_samples)
+    assert set(errors) == ENGINES
+    assert max(errors.values()) <= 1e-12
+
+
+def test_a_wrong_engine_is_caught(torch, micrograd):
+    engines = networks.engines(*networks.moons_workload(points=8, sizes=(4, 4, 1)))
+    micrograd_engine = engines[1]
+    micrograd_engine.model.layers[0].neurons[0].w[0].data += 1e-6
+    with pytest.raises(networks.EnginesDisagree, match="micrograd and chainrule disagree"):
+        networks.check_agreement(engines, networks.one_step)
+
+
+def test_micrograd_exp_and_log_give_their_derivatives(micrograd):
+    x = micrograd.engine.Value(2.0)
+    y = networks.micrograd_log(networks.micrograd_exp(x) * x)  # log(x e^x) = log x + x;  d/dx = 1/x + 1
+    y.backward()
+    assert y.data == pytest.approx(2.0 + 0.6931471805599453, rel=1e-15)
+    assert x.grad == pytest.approx(1.5, rel=1e-15)
+
+
+# -------------------------------------------------------------------- W3, W4: the chain
+
+
+def test_chain_matches_its_closed_form():
+    assert chain.check_chain(1000) <= 1e-12
+
+
+def test_micrograd_recursion_depth_is_where_backward_starts_failing(micrograd):
+    steps = chain.micrograd_recursion_steps()
+    assert 10 < steps < sys.getrecursionlimit()
+    assert chain.micrograd_backward_fails(steps)
+    assert not chain.micrograd_backward_fails(steps - 1)
+
+
+def test_chain_memory_counts_nodes_and_sees_who_frees_the_graph(micrograd):
+    report = chain.memory_report(nodes=2000)
+    assert report["chainrule"]["nodes"] == 2 * 1000 + 1  # constants are not nodes
+    assert report["micrograd"]["nodes"] == 4 * 500 + 1  # micrograd wraps each constant in a node
+    assert report["chainrule"]["freed_by_refcount"] is True
+    assert report["micrograd"]["freed_by_refcount"] is False  # its closures make cycles
+    assert all(r["bytes_per_node"] > 0 for r in report.values())
+
+
+# -------------------------------------------------------------------- the whole run, at --quick sizes
+
+
+def test_quick_run_prints_every_row_and_writes_json(torch, micrograd, tmp_path, capsys):
+    from benchmarks import run
+
+    path = tmp_path / "results.json"
+    assert run.main(["--quick", "--json", str(path)]) == 0
+    table = capsys.readouterr().out
+    report = json.loads(path.read_text())
+    assert set(report["results"]) == {"W1", "W2", "W3", "W4", "W5"}
+    assert {row["engine"] for row in report["rows"] if row["workload"].startswith("W1")} == ENGINES
+    assert len(report["targets"]) == 7
+    assert {"platform", "python", "cpu_count", "date"} <= set(report["machine"])
+    assert all(target["name"] in table for target in report["targets"])
