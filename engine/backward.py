@@ -16,28 +16,47 @@ from engine.value import hooks
 def topological_order(output):
     """Every Value that ``output`` depends on, itself first, each before all of its parents.
 
-    A depth-first walk with an explicit stack: a node is pushed, then a marker, then its parents;
-    when the marker comes back off the stack, all of the node's parents are done. The order depends
-    only on the graph (parents in their recorded order), never on ``id()``, so it is the same on
-    every run.
+    The interior nodes come first, output first; the leaves (no parents) follow, in the order they
+    were first met. The order depends only on the graph (parents in their recorded order), never
+    on ``id()``, so it is the same on every run.
     """
-    order = []
+    interior, leaves = interior_and_leaves(output)
+    return interior + leaves
+
+
+def interior_and_leaves(output):
+    """The interior nodes in topological order (output first), and the leaves as first met.
+
+    A depth-first walk with an explicit stack: a node is pushed, then a marker, then its parents;
+    when the marker comes back off the stack, all of the node's parents are done. Leaves are set
+    aside as soon as they are seen: they need no ordering (nothing comes after them in backward),
+    and weights, which are leaves, are most of a network's nodes.
+    """
+    interior, leaves = [], []
     visited = set()
     stack = [output]
     push, pop = stack.append, stack.pop  # bound once: this loop runs once per node and edge
     while stack:
         node = pop()
         if node is _PARENTS_DONE:
-            order.append(pop())
+            interior.append(pop())
         elif node not in visited:
             visited.add(node)
+            if not node.parents:  # only when the output itself is a leaf
+                leaves.append(node)
+                continue
             push(node)
             push(_PARENTS_DONE)
             for parent in node.parents:
-                if parent not in visited:
+                if parent in visited:
+                    continue
+                if parent.parents:
                     push(parent)
-    order.reverse()
-    return order
+                else:
+                    visited.add(parent)
+                    leaves.append(parent)
+    interior.reverse()
+    return interior, leaves
 
 
 _PARENTS_DONE = object()
@@ -45,25 +64,27 @@ _PARENTS_DONE = object()
 
 def backward(output, grad=1.0):
     """Set ``v.grad`` to d(output)/dv * grad for every v in output's graph (leaves accumulate)."""
-    order = topological_order(output)
-    # Hooked nodes, with their grads before this pass (only a leaf's is kept: it accumulates).
-    hooked = {node: node.grad for node in order if node in hooks} if hooks else {}
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
+    interior, leaves = interior_and_leaves(output)
+    # Hooked leaves, with their grads before this pass: a leaf accumulates, its hook sees this pass's part.
+    hooked_leaves = {leaf: leaf.grad for leaf in leaves if leaf in hooks} if hooks else {}
+    for node in interior:
+        node.grad = 0.0
     if output.parents:
         output.grad = grad
     else:
         output.grad += grad
     check = modes.anomaly_enabled
-    for node in order:
-        if hooked and node in hooked:
-            _run_hooks(node, hooked[node] if not node.parents else 0.0)
+    for node in interior:
+        if hooks and node in hooks:
+            _run_hooks(node, 0.0)
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):
             parent.grad += local * g
         if check:
             check_gradients(node)
+    # A leaf's gradient is complete once every interior node is done.
+    for leaf, before in hooked_leaves.items():
+        _run_hooks(leaf, before)
 
 
 def _run_hooks(node, before):
