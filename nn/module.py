@@ -137,7 +137,9 @@ class Module:
     def named_parameters(self):
         """``(dotted name, Value)`` for every parameter, e.g. ``layers.0.neurons.3.w.2``.
 
-        Each name is also set as the parameter's ``label``, so that drawings name the weights.
+        Each name is also set as the parameter's ``label``, so that drawings name the weights, unless
+        the label says more already: asking a sub-module (``model.layers[0]``) never shortens a name
+        the whole model gave, and a label set by hand that is not such a name is kept.
         A parameter shared between modules is listed once.
         """
         seen = set()
@@ -147,7 +149,8 @@ class Module:
                 if id(value) not in seen:
                     seen.add(id(value))
                     full_name = f"{module_name}.{name}" if module_name else name
-                    value.label = full_name
+                    if not value.label or full_name.endswith("." + value.label):
+                        value.label = full_name
                     named.append((full_name, value))
         return named
 

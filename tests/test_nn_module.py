@@ -42,6 +42,21 @@ def test_named_parameters_name_every_weight_and_set_labels():
     assert model.parameters() == [value for _, value in named]
 
 
+def test_asking_a_sub_module_never_shortens_the_models_labels():
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()
+    model.layers[1].parameters()  # names relative to the layer: "neurons.0.w.2"
+    assert model.layers[1].neurons[0].w[2].label == "layers.1.neurons.0.w.2"
+    custom = model.layers[0].neurons[0].b
+    custom.label = "my bias"
+    model.parameters()
+    assert custom.label == "my bias"
+    fresh = MLP(2, [3, 1], seed=0)
+    fresh.layers[1].parameters()  # a sub-module first, then the whole model: the longer name wins
+    fresh.parameters()
+    assert fresh.layers[1].neurons[0].b.label == "layers.1.neurons.0.b"
+
+
 def test_a_custom_module_is_found_through_its_attributes():
     class TwoHeads(Module):
         def __init__(self):
