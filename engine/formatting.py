@@ -5,16 +5,35 @@ One place for both, so that the picture, the chain-rule formula and the step-by-
 
 
 def name(value):
-    """What to call a Value in text: its label, else its operation in parentheses, else "leaf".
+    """What to call a Value in text: its label, else the operation written over its parents' labels.
+
+    An unlabelled parent shows as "…", so a name never grows with the depth of the graph.
 
     >>> from engine import Value
-    >>> x = Value(2.0, label="x")
-    >>> name(x), name(x.tanh()), name(Value(1.0))
-    ('x', '(tanh)', 'leaf')
+    >>> x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    >>> name(x), name(x.tanh()), name(x - 0.3), name(2 ** x), name(x * y), name(x * y * 2)
+    ('x', 'tanh(x)', '(x-0.3)', '(2**x)', '(x*y)', '(…*2)')
+    >>> name(Value(1.0))
+    'leaf'
     """
     if value.label:
         return value.label
-    return f"({value.op})" if value.op else "leaf"
+    op = value.op
+    if not op:
+        return "leaf"
+    parents = [parent.label or "…" for parent in value.parents]
+    if op in _SYMBOLS and len(parents) == 2:  # a op b
+        return f"({parents[0]}{op}{parents[1]})"
+    if len(parents) == 1 and op.startswith(_SYMBOLS):  # a op constant, e.g. "-0.3" or "**2"
+        return f"({parents[0]}{op})"
+    if len(parents) == 1 and op.endswith(_SYMBOLS):  # constant op a, e.g. "2**" or "1/"
+        return f"({op}{parents[0]})"
+    if len(parents) <= 2:
+        return f"{op}({', '.join(parents)})"
+    return f"{op}({parents[0]}, …)"
+
+
+_SYMBOLS = ("+", "-", "*", "/", "**")
 
 
 def number(x):

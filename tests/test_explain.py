@@ -57,7 +57,7 @@ def test_classic_chain_every_parameter_matches_backward():
 def test_classic_chain_reads_like_the_textbook():
     net = classic_chain()
     text = str(explain(net.C, net.w3))
-    assert text.splitlines()[0] == "dC/dw3 =   dC/dd * dd/da3 * da3/dz3 * dz3/d(*) * d(*)/dw3"
+    assert text.splitlines()[0] == "dC/dw3 =   dC/dd * dd/da3 * da3/dz3 * dz3/d(w3*a2) * d(w3*a2)/dw3"
     assert "path 1 of 1" in text
     assert text.splitlines()[-1].endswith("(sum over 1 path)")
 

@@ -81,7 +81,7 @@ def test_steps_print_their_arithmetic():
     assert [u.position for u in first.updates] == [0, 1]  # the two edges of x*x, told apart
     net = classic_chain()
     text = "\n".join(map(str, backward_steps(net.C)))
-    assert "a3.grad: 0 + 1 * " in text and "(*).grad: 0 + 1 * " in text  # unlabeled nodes show their op
+    assert "a3.grad: 0 + 1 * " in text and "(w3*a2).grad: 0 + 1 * " in text  # unlabeled nodes show their op over their parents
 
 
 def test_bad_input():
