@@ -1,7 +1,7 @@
 """chainrule against micrograd and PyTorch, in one run, with the targets of issue 6.
 
     pip install -e ".[bench]"                  # micrograd==0.1.0 and torch==2.13.0
-    python benchmarks/run.py                   # every workload, about 3 minutes on 2 cores
+    python benchmarks/run.py                   # every workload: 2 to 4 minutes on a busy 2-core machine
     python benchmarks/run.py --json out.json   # also write every number, to regenerate the README table
     python benchmarks/run.py --quick           # tiny sizes and few repetitions: checks that it all runs
 
@@ -20,6 +20,7 @@ table to stdout.
 import argparse
 import datetime
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -308,6 +309,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny sizes and few repetitions (a smoke test)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    missing = [name for name in ("micrograd", "torch") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"the benchmark compares chainrule with micrograd and PyTorch, but {' and '.join(missing)} "
+              f"is not installed: pip install -e \".[bench]\"", file=sys.stderr)
+        return 2
 
     start = time.perf_counter()
 
