@@ -4,31 +4,34 @@ One place for both, so that the picture, the chain-rule formula and the step-by-
 """
 
 
-def name(value):
-    """What to call a Value in text: its label, else the operation written over its parents' labels.
+def name(value, depth=2):
+    """What to call a Value in text: its label, else its operation written over its parents' names.
 
-    An unlabelled parent shows as "…", so a name never grows with the depth of the graph.
+    Parents are named the same way ``depth`` levels down, then shown as "…", so a name stays short
+    however deep the graph.
 
     >>> from engine import Value
     >>> x, y = Value(2.0, label="x"), Value(3.0, label="y")
-    >>> name(x), name(x.tanh()), name(x - 0.3), name(2 ** x), name(x * y), name(x * y * 2)
-    ('x', 'tanh(x)', '(x-0.3)', '(2**x)', '(x*y)', '(…*2)')
-    >>> name(Value(1.0))
-    'leaf'
+    >>> name(x), name(x.tanh()), name(x - 0.3), name(2 ** x), name(x * y)
+    ('x', 'tanh(x)', '(x-0.3)', '(2**x)', '(x*y)')
+    >>> name(x * y + 1), name((x * y + 1).exp()), name(Value(1.0))
+    ('((x*y)+1)', 'exp((…+1))', 'leaf')
     """
     if value.label:
         return value.label
     op = value.op
     if not op:
         return "leaf"
-    parents = [parent.label or "…" for parent in value.parents]
-    if op in _SYMBOLS and len(parents) == 2:  # a op b
+    if depth == 0:
+        return "…"
+    parents = [name(parent, depth - 1) for parent in value.parents[:2]]
+    if op in _SYMBOLS and len(value.parents) == 2:  # a op b
         return f"({parents[0]}{op}{parents[1]})"
-    if len(parents) == 1 and op.startswith(_SYMBOLS):  # a op constant, e.g. "-0.3" or "**2"
+    if len(value.parents) == 1 and op.startswith(_SYMBOLS):  # a op constant, e.g. "-0.3" or "**2"
         return f"({parents[0]}{op})"
-    if len(parents) == 1 and op.endswith(_SYMBOLS):  # constant op a, e.g. "2**" or "1/"
+    if len(value.parents) == 1 and op.endswith(_SYMBOLS):  # constant op a, e.g. "2**" or "1/"
         return f"({op}{parents[0]})"
-    if len(parents) <= 2:
+    if len(value.parents) <= 2:
         return f"{op}({', '.join(parents)})"
     return f"{op}({parents[0]}, …)"
 
