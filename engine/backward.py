@@ -24,13 +24,14 @@ def topological_order(output):
     return interior + leaves
 
 
-def interior_and_leaves(output):
+def interior_and_leaves(output, keep_leaves=True):
     """The interior nodes in topological order (output first), and the leaves as first met.
 
     A depth-first walk with an explicit stack: a node is pushed, then a marker, then its parents;
     when the marker comes back off the stack, all of the node's parents are done. Leaves are set
     aside as soon as they are seen: they need no ordering (nothing comes after them in backward),
-    and weights, which are leaves, are most of a network's nodes.
+    and weights, which are leaves, are most of a network's nodes. With ``keep_leaves=False`` they
+    are not even collected (the leaves list then holds only an output that is itself a leaf).
     """
     interior, leaves = [], []
     visited = set()
@@ -48,11 +49,10 @@ def interior_and_leaves(output):
             push(node)
             push(_PARENTS_DONE)
             for parent in node.parents:
-                if parent in visited:
-                    continue
                 if parent.parents:
-                    push(parent)
-                else:
+                    if parent not in visited:
+                        push(parent)
+                elif keep_leaves and parent not in visited:
                     visited.add(parent)
                     leaves.append(parent)
     interior.reverse()
@@ -64,9 +64,11 @@ _PARENTS_DONE = object()
 
 def backward(output, grad=1.0):
     """Set ``v.grad`` to d(output)/dv * grad for every v in output's graph (leaves accumulate)."""
-    interior, leaves = interior_and_leaves(output)
+    any_hooks = len(hooks) > 0  # once: asking the weak dictionary per node would cost more than the rest
+    # Leaves need no work of their own (they only receive), unless one has a hook to call.
+    interior, leaves = interior_and_leaves(output, keep_leaves=any_hooks)
     # Hooked leaves, with their grads before this pass: a leaf accumulates, its hook sees this pass's part.
-    hooked_leaves = {leaf: leaf.grad for leaf in leaves if leaf in hooks} if hooks else {}
+    hooked_leaves = {leaf: leaf.grad for leaf in leaves if leaf in hooks} if any_hooks else {}
     for node in interior:
         node.grad = 0.0
     if output.parents:
@@ -75,7 +77,7 @@ def backward(output, grad=1.0):
         output.grad += grad
     check = modes.anomaly_enabled
     for node in interior:
-        if hooks and node in hooks:
+        if any_hooks and node in hooks:
             _run_hooks(node, 0.0)
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):

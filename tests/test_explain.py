@@ -137,8 +137,9 @@ def test_sum_over_paths_is_backward_gradient(recipe):
         assert e.rest_count == 0 and len(e.paths) == e.count
         products = [p.product for p in e.paths]
         # 1e-12 relative to the size of the terms: paths of opposite sign may cancel to a tiny gradient.
+        # (1e-300 at least: among subnormal numbers, a single rounding is already a large relative error.)
         scale = math.fsum(abs(p) for p in products)
-        assert math.isclose(math.fsum(products), grad, rel_tol=1e-12, abs_tol=1e-12 * scale)
+        assert math.isclose(math.fsum(products), grad, rel_tol=1e-12, abs_tol=max(1e-12 * scale, 1e-300))
         for path in e.paths:
             assert math.isclose(path.product, math.prod(path.factors), rel_tol=1e-12, abs_tol=1e-300)
 
