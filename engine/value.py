@@ -363,7 +363,7 @@ def dot(ws, xs, bias=None):
         wd = [w.data for w in ws]
         xd = [x.data for x in xs]
         out, parents, local_grads = builtins.sum(map(mul, wd, xd)), ws + xs, (*xd, *wd)
-    elif weights_are_values and _FLOATS.issuperset(map(type, xs)):
+    elif weights_are_values and (xs is _last_float_inputs[0] or _all_floats(xs)):
         out, parents, local_grads = builtins.sum(map(mul, [w.data for w in ws], xs)), ws, xs
     else:
         wd = [_data_or_number(w, "dot(ws)") for w in ws]
@@ -380,6 +380,18 @@ def dot(ws, xs, bias=None):
 
 
 _VALUES, _FLOATS = {Value}, {float}
+
+# The last tuple of input numbers that dot checked. Every neuron of a first layer gets the same
+# input tuple, so it is checked once per layer instead of once per neuron. It holds only floats,
+# never a graph node, so keeping it alive keeps nothing else alive (and tuples cannot change).
+_last_float_inputs = [()]
+
+
+def _all_floats(xs):
+    if _FLOATS.issuperset(map(type, xs)):
+        _last_float_inputs[0] = xs
+        return True
+    return False
 
 
 # -------------------------------------------------------------------- checking input

@@ -286,6 +286,8 @@ class Layer(Module):
                 raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
             # Each neuron's own __call__, done here for the whole layer: this loop runs for every neuron
             # of every example, and a Python call per neuron would cost about a tenth of a training step.
+            # One tuple for all neurons: engine.dot then neither copies it nor checks it again per neuron.
+            x = x if type(x) is tuple else tuple(x)
             sums = [engine.dot(neuron.w, x, neuron.b) for neuron in self.neurons]
             out = sums if self._activate is None else list(map(self._activate, sums))
         if self.fired is not None:
