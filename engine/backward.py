@@ -8,9 +8,10 @@ explicit stack, so a chain of a million nodes needs no recursion.
 """
 
 import math
+import numbers
 
 from engine import modes
-from engine.value import hooks
+from engine.value import hooked
 
 
 def topological_order(output):
@@ -64,11 +65,11 @@ _PARENTS_DONE = object()
 
 def backward(output, grad=1.0):
     """Set ``v.grad`` to d(output)/dv * grad for every v in output's graph (leaves accumulate)."""
-    any_hooks = len(hooks) > 0  # once: asking the weak dictionary per node would cost more than the rest
+    any_hooks = len(hooked) > 0  # asked once: most graphs have no hooks at all
     # Leaves need no work of their own (they only receive), unless one has a hook to call.
     interior, leaves = interior_and_leaves(output, keep_leaves=any_hooks)
     # Hooked leaves, with their grads before this pass: a leaf accumulates, its hook sees this pass's part.
-    hooked_leaves = {leaf: leaf.grad for leaf in leaves if leaf in hooks} if any_hooks else {}
+    hooked_leaves = {leaf: leaf.grad for leaf in leaves if leaf._hooks}
     for node in interior:
         node.grad = 0.0
     if output.parents:
@@ -77,7 +78,7 @@ def backward(output, grad=1.0):
         output.grad += grad
     check = modes.anomaly_enabled
     for node in interior:
-        if any_hooks and node in hooks:
+        if any_hooks and node._hooks:
             _run_hooks(node, 0.0)
         g = node.grad
         for parent, local in zip(node.parents, node.local_grads):
@@ -91,10 +92,16 @@ def backward(output, grad=1.0):
 
 def _run_hooks(node, before):
     """Give each hook the gradient of this pass (a leaf's grad minus what it held before); a number replaces it."""
-    for hook in list(hooks[node]):
+    for hook in list(node._hooks):
         replaced = hook(node.grad - before)
-        if replaced is not None:
-            node.grad = before + float(replaced)
+        if replaced is None:
+            continue
+        if isinstance(replaced, bool) or not isinstance(replaced, numbers.Real):
+            raise TypeError(
+                f"hook {getattr(hook, '__name__', hook)!r} on {node.label or node.op or 'a leaf'} returned "
+                f"{type(replaced).__name__} {replaced!r}: return a number to replace the gradient, or None"
+            )
+        node.grad = before + float(replaced)
 
 
 def check_gradients(node):

@@ -9,8 +9,10 @@ functions); it is never passed to ``eval``.
 import argparse
 import ast
 import math
+import operator
 import sys
 
+import engine
 from engine.value import Value
 
 FUNCTIONS = {
@@ -118,7 +120,10 @@ def _describe(node):
 def _apply(symbol, a, b):
     if not isinstance(a, Value) and not isinstance(b, Value):
         a = Value(a)  # two numbers: keep the result a Value so it can be printed and drawn
-    return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__, "**": a.__pow__}[symbol](b)
+    return _OPERATORS[symbol](a, b)  # the operator module tries b's reflected method too: 2 * x works
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
 
 
 # -------------------------------------------------------------------- command line
@@ -150,7 +155,9 @@ def build_parser():
     parser = _Parser(
         prog="python -m engine",
         description="Evaluate an expression, print every gradient and explain one by the chain rule.",
-        epilog='example: python -m engine "tanh(w*x + b)" x=1 w=2 b=-0.5 --wrt w --draw graph.svg',
+        epilog='example: python -m engine "tanh(w*x + b)" x=1 w=2 b=-0.5 --wrt w --draw graph.svg\n'
+        'An expression that starts with a minus sign goes after --: python -m engine -- "-x*2" x=1',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("expression", help="e.g. 'tanh(w*x + b)'; allowed: numbers, names, + - * / **, "
                         "unary minus, " + ", ".join(FUNCTIONS))
@@ -163,7 +170,10 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_intermixed_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Names and options in any order; but after "--" (an expression starting with "-") argparse's
+    # intermixed mode gives up, so read that case the plain way.
+    args = parser.parse_args(argv) if "--" in argv else parser.parse_intermixed_args(argv)
     variables = {}
     for name, number in args.assignments:
         if name in variables:
@@ -175,6 +185,14 @@ def main(argv=None):
         result = evaluate(args.expression, variables)
     except ExpressionError as error:
         parser.error(str(error))
+    except RecursionError:
+        parser.error("the expression is nested too deeply to read; split it into smaller ones")
+    except (ValueError, TypeError, OverflowError) as error:  # e.g. a literal too large for a float
+        parser.error(f"cannot evaluate {args.expression!r}: {error}")
+    if not isinstance(result, Value):  # the expression is a lone number
+        result = Value(result)
+    if args.wrt is not None and variables[args.wrt] not in engine.topological_order(result):
+        parser.error(f"--wrt {args.wrt!r} does not appear in the expression, so its gradient is 0 by definition")
     result.label = result.label or "f"
     result.backward()
 

@@ -14,6 +14,7 @@ the same DOT source on every run. Graphviz is imported only here, when something
 import functools
 import html
 import os
+import tempfile
 
 from engine.backward import topological_order
 from engine.formatting import number
@@ -130,15 +131,22 @@ def write(graph, path):
 
 
 def write_atomically(path, data):
-    """Write bytes to a temporary file, then rename it: ``path`` is never seen half written. Returns path."""
-    temporary = path + ".tmp"
+    """Write bytes to a new temporary file beside ``path``, then rename it over ``path``.
+
+    A reader (or a crash) never sees ``path`` half written, and two writers never share a temporary
+    file. Returns ``path``.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        with open(temporary, "wb") as file:
+        with os.fdopen(handle, "wb") as file:
             file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return path
 
 

@@ -12,8 +12,8 @@ def name(value, depth=2):
 
     >>> from engine import Value
     >>> x, y = Value(2.0, label="x"), Value(3.0, label="y")
-    >>> name(x), name(x.tanh()), name(x - 0.3), name(2 ** x), name(x * y)
-    ('x', 'tanh(x)', '(x-0.3)', '(2**x)', '(x*y)')
+    >>> name(x), name(x.tanh()), name(x - 0.3), name(2 ** x), name(-2 * x), name(x * y)
+    ('x', 'tanh(x)', '(x-0.3)', '(2**x)', '(-2*x)', '(x*y)')
     >>> name(x * y + 1), name((x * y + 1).exp()), name(Value(1.0))
     ('((x*y)+1)', 'exp((…+1))', 'leaf')
     """
@@ -27,10 +27,11 @@ def name(value, depth=2):
     parents = [name(parent, depth - 1) for parent in value.parents[:2]]
     if op in _SYMBOLS and len(value.parents) == 2:  # a op b
         return f"({parents[0]}{op}{parents[1]})"
+    # Constant on the left first: "-2*" starts with a minus sign too, but only it ends with a symbol.
+    if len(value.parents) == 1 and op.endswith(_SYMBOLS):  # constant op a, e.g. "2**", "1/", "-2*"
+        return f"({op}{parents[0]})"
     if len(value.parents) == 1 and op.startswith(_SYMBOLS):  # a op constant, e.g. "-0.3" or "**2"
         return f"({parents[0]}{op})"
-    if len(value.parents) == 1 and op.endswith(_SYMBOLS):  # constant op a, e.g. "2**" or "1/"
-        return f"({op}{parents[0]})"
     if len(value.parents) <= 2:
         return f"{op}({', '.join(parents)})"
     return f"{op}({parents[0]}, …)"

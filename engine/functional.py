@@ -1,8 +1,10 @@
 """Gradients as functions, as in JAX: ``grad(f)(x)`` is df/dx at x, as a plain float.
 
 ``f`` takes Values and returns a Value; the wrappers make fresh leaves for the arguments being
-differentiated, run ``f`` with the graph recorded (even inside ``no_grad``), call ``backward()``
-and hand back numbers. The caller's own Values are never touched.
+differentiated (and copies of any other Value passed as an argument), run ``f`` with the graph
+recorded (even inside ``no_grad``), call ``backward()`` and hand back numbers. Values passed as
+arguments are never touched; Values that ``f`` reaches in other ways (a model's weights) get
+gradients as with any ``backward()``.
 """
 
 from engine.modes import enable_grad
@@ -32,7 +34,10 @@ def value_and_grad(f, argnums=0):
         for i in indices:
             if i >= len(args):
                 raise ValueError(f"argnums asks for argument {i}, but the function got {len(args)} arguments")
-        inputs = list(args)
+        # Fresh leaves for every argument that is a Value, differentiated or not, so that backward
+        # adds nothing to the caller's own Values (those reached otherwise, like a model's weights, do
+        # get gradients, as with any backward).
+        inputs = [Value(arg.data, label=arg.label) if isinstance(arg, Value) else arg for arg in args]
         for i in indices:
             inputs[i] = Value(_number(args[i], f"argument {i}"), label=f"arg{i}")
         with enable_grad():

@@ -34,7 +34,7 @@ class Value:
     (15.0, 8.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_hooks", "__weakref__")
 
     def __init__(self, data, label=""):
         self.data = _as_float(data, "Value(data)")
@@ -43,6 +43,7 @@ class Value:
         self.op = ""
         self.parents = ()
         self.local_grads = ()
+        self._hooks = None  # a list once register_hook is called
 
     # ---------------------------------------------------------------- binary operators
     # Each pairs the Value with another Value or a plain number; a number is a constant and stays
@@ -204,7 +205,10 @@ class Value:
         """
         if not callable(hook):
             raise TypeError(f"register_hook needs a callable, got {type(hook).__name__}")
-        hooks.setdefault(self, []).append(hook)
+        if self._hooks is None:
+            self._hooks = []
+            hooked.add(self)
+        self._hooks.append(hook)
         return _HookHandle(self, hook)
 
     # ---------------------------------------------------------------- display
@@ -221,19 +225,22 @@ class _HookHandle:
     __slots__ = ("_value", "_hook")
 
     def __init__(self, value, hook):
-        self._value, self._hook = value, hook
+        self._value, self._hook = weakref.ref(value), hook  # a handle kept around keeps no graph alive
 
     def remove(self):
-        registered = hooks.get(self._value, [])
-        if self._hook in registered:
-            registered.remove(self._hook)
-        if not registered:
-            hooks.pop(self._value, None)
+        value = self._value()
+        if value is None or not value._hooks or self._hook not in value._hooks:
+            return
+        value._hooks.remove(self._hook)
+        if not value._hooks:
+            value._hooks = None
+            hooked.discard(value)
 
 
-# Hooks are rare, so they live beside the graph rather than in a slot of every Value: a node costs
-# 8 bytes less, and backward checks one empty dictionary instead of every node.
-hooks = weakref.WeakKeyDictionary()
+# Every Value that has hooks, held weakly: backward asks once whether it is empty, and if so skips
+# looking for hooks at all. (The hooks themselves live on their Value, so a hook that refers to its
+# own Value makes an ordinary cycle, which Python's collector frees, not a leak.)
+hooked = weakref.WeakSet()
 
 
 # -------------------------------------------------------------------- building nodes
@@ -251,6 +258,7 @@ def _result(data, parents, local_grads, op):
         node.local_grads = local_grads
     else:
         node.parents = node.local_grads = ()
+    node._hooks = None
     if modes.anomaly_enabled and not math.isfinite(data):
         _raise_anomaly(op, data, parents)
     return node
@@ -331,7 +339,7 @@ def sum(values):
     """
     values = tuple(values)
     nodes = tuple(v for v in values if isinstance(v, Value))
-    constants = [_number(v, "sum(values)") for v in values if not isinstance(v, Value)]
+    constants = [_as_float(v, "sum(values)") for v in values if not isinstance(v, Value)]
     total = math.fsum(constants) if constants else 0.0
     out = builtins.sum([v.data for v in nodes], total)
     op = _constant_op("sum+", total, True) if total else "sum"
@@ -362,13 +370,13 @@ def dot(ws, xs, bias=None):
     if weights_are_values and _VALUES.issuperset(map(type, xs)):
         wd = [w.data for w in ws]
         xd = [x.data for x in xs]
-        out, parents, local_grads = builtins.sum(map(mul, wd, xd)), ws + xs, (*xd, *wd)
+        out, parents, local_grads = builtins.sum(map(mul, wd, xd), 0.0), ws + xs, (*xd, *wd)
     elif weights_are_values and (xs is _last_float_inputs[0] or _all_floats(xs)):
-        out, parents, local_grads = builtins.sum(map(mul, [w.data for w in ws], xs)), ws, xs
+        out, parents, local_grads = builtins.sum(map(mul, [w.data for w in ws], xs), 0.0), ws, xs
     else:
         wd = [_data_or_number(w, "dot(ws)") for w in ws]
         xd = [_data_or_number(x, "dot(xs)") for x in xs]
-        out = builtins.sum(map(mul, wd, xd))
+        out = builtins.sum(map(mul, wd, xd), 0.0)
         parents = tuple(w for w in ws if isinstance(w, Value)) + tuple(x for x in xs if isinstance(x, Value))
         local_grads = tuple(b for w, b in zip(ws, xd) if isinstance(w, Value))
         local_grads += tuple(a for x, a in zip(xs, wd) if isinstance(x, Value))
@@ -407,9 +415,6 @@ def _as_float(x, where):
         except OverflowError:
             raise ValueError(f"{where}: {x!r} is too large for a float") from None
     raise TypeError(f"{where} must be a real number (int, float, bool), got {type(x).__name__}: {x!r}")
-
-
-_number = _as_float
 
 
 def _data_or_number(x, where):

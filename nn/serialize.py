@@ -89,12 +89,11 @@ def save(module, path):
 def load(module, path):
     """Read a file written by ``save`` into ``module``; ``ValueError`` names what does not fit."""
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not a saved model (corrupt JSON: {error})") from None
+        with open(path, encoding="utf-8") as file:
+            document = json.loads(file.read())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a saved model (not JSON text: {error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved model: expected a JSON object with \"format\": \"{FORMAT}\"")
     version = document.get("version")

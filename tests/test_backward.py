@@ -165,3 +165,36 @@ def test_anomaly_in_backward_names_the_op():
         y = x.sqrt()  # sqrt(0) = 0 is finite, but its derivative is inf
         with pytest.raises(FloatingPointError, match="sqrt"):
             y.backward()
+
+
+def test_a_hook_that_refers_to_its_own_value_does_not_keep_the_graph_alive():
+    def build():
+        x = Value(1.0)
+        y = x * 2
+        y.register_hook(lambda g: print(y.data))  # the hook holds y: a cycle, not a leak
+        return weakref.ref(y)
+
+    watch = build()
+    gc.collect()
+    assert watch() is None
+    assert len(engine.value.hooked) == 0
+
+
+def test_a_hook_must_return_a_number_or_none():
+    x = Value(2.0, label="x")
+    y = x * 3
+    y.register_hook(lambda g: "1.5")
+    with pytest.raises(TypeError, match="returned str"):
+        y.backward()
+
+
+def test_removing_the_last_hook_forgets_the_value():
+    x = Value(2.0)
+    y = x * 3
+    handle = y.register_hook(lambda g: 0.0)
+    y.backward()
+    assert x.grad == 0.0
+    handle.remove()
+    handle.remove()  # twice is harmless
+    y.backward()
+    assert x.grad == 3.0 and y not in engine.value.hooked

@@ -88,3 +88,34 @@ def test_evaluate_builds_a_real_graph():
     assert x.grad == pytest.approx(-4.0 - 0.1)
     with pytest.raises(ExpressionError):
         evaluate("x.data", {"x": x})
+
+
+@pytest.mark.parametrize(
+    "expression, value, grad",
+    [("2*x", 6.0, 2.0), ("1-x", -2.0, -1.0), ("2**x", 8.0, 8.0 * math.log(2.0)), ("6/x", 2.0, -6.0 / 9.0), ("3", 3.0, 0.0)],
+)
+def test_numbers_on_the_left_and_alone(expression, value, grad, capsys):
+    assert main([expression, "x=3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert float(lines[0].split("=")[-1]) == pytest.approx(value, rel=1e-15)
+    assert float(lines[1].split("=")[-1]) == pytest.approx(grad, rel=1e-15)
+
+
+def test_an_expression_starting_with_minus_goes_after_double_dash(capsys):
+    assert main(["--", "-x*2", "x=1.5"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "-x*2 = -3.0"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["x*2", "x=1", "w=3", "--wrt", "w"], "does not appear"),
+        (["+".join(["x"] * 5000), "x=1"], "nested too deeply"),
+    ],
+)
+def test_more_one_line_errors(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -78,3 +78,10 @@ def test_gradcheck_bad_settings():
         gradcheck(lambda x: x, 1.0, eps=0)
     with pytest.raises(ValueError, match="atol"):
         gradcheck(lambda x: x, 1.0, atol=-1)
+
+
+def test_values_passed_but_not_differentiated_are_left_alone():
+    w = Value(3.0)
+    value, grad_a = value_and_grad(lambda a, c: a * c)(2.0, w)
+    assert (value, grad_a) == (6.0, 3.0)
+    assert w.grad == 0.0

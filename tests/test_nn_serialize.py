@@ -78,8 +78,8 @@ def test_a_file_from_another_architecture_names_the_first_mismatch(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0,', "corrupt JSON"),
-        ("", "corrupt JSON"),
+        ('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0,', "not JSON text"),
+        ("", "not JSON text"),
         ('[1, 2, 3]', 'expected a JSON object with "format"'),
         ('{"format": "other", "version": 1}', '"format": "chainrule.nn"'),
         ('{"format": "chainrule.nn", "version": 2, "parameters": {}}', "format version 2; this chainrule reads version 1"),
@@ -94,6 +94,13 @@ def test_a_corrupt_or_foreign_file_is_a_value_error_naming_it(tmp_path, text, me
     with pytest.raises(ValueError, match=message) as error:
         model.load(path)
     assert "bad.json" in str(error.value)
+
+
+def test_a_binary_file_is_a_value_error_naming_it(tmp_path):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(b"\xff\xfe\x00\x81 not text")
+    with pytest.raises(ValueError, match="bad.bin is not a saved model"):
+        Neuron(2, seed=0).load(path)
 
 
 def test_a_crash_mid_save_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, monkeypatch):

@@ -22,13 +22,14 @@ POSITIVE_DOMAIN = {"log", "sqrt"}  # defined (and smooth) only for x > 0
 finite = st.floats(min_value=1e-3, max_value=3.0) | st.floats(min_value=-3.0, max_value=-1e-3)
 leaves = st.one_of(
     st.tuples(st.just("var"), st.integers(0, N_VARS - 1)),
-    st.tuples(st.just("const"), finite),
+    st.tuples(st.just("const"), finite | st.just(0.0)),
 )
 trees = st.recursive(
     leaves,
     lambda children: st.one_of(
         st.tuples(st.sampled_from(UNARY), children),
         st.tuples(st.sampled_from(BINARY), children, children),
+        st.tuples(st.just("**"), children, st.tuples(st.just("const"), st.sampled_from([0.0, 1.0, 2.0, 3.0, -1.0, -2.0]))),
         st.tuples(st.just("sum"), st.lists(children, min_size=1, max_size=4)),
         st.tuples(st.just("dot"), st.lists(st.tuples(children, children), min_size=1, max_size=3)),
     ),
@@ -97,7 +98,11 @@ class Backend:
         if name == "/":
             assume(abs(_data(b)) > 1e-2)
         if name == "**":
-            assume(_data(a) > 1e-2 and abs(_data(b)) < 4)
+            base, exponent = _data(a), _data(b)
+            assume(abs(exponent) < 4)
+            # A negative base is fine (and smooth) for a constant integer exponent: x**3 at x < 0.
+            integer_power = not isinstance(b, Value) and not hasattr(b, "requires_grad") and exponent.is_integer()
+            assume(base > 1e-2 or (integer_power and abs(base) > 1e-2))
 
 
 def _apply_binary(name, a, b):

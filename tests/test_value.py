@@ -191,3 +191,8 @@ def test_float_and_repr():
     assert float(x) == 2.5
     assert repr(x) == "Value(data=2.5, grad=0.0, label='x')"
     assert "op='*2'" in repr(x * 2)
+
+
+def test_dot_of_empty_sequences_is_a_float_zero():
+    z = engine.dot([], [])
+    assert type(z.data) is float and z.data == 0.0
