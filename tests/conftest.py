@@ -62,3 +62,15 @@ def dot_program():
 def chromium_path():
     """A Chromium (or Chrome) binary for browser tests."""
     return need_program("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture
+def micrograd():
+    """micrograd 0.1.0's engine module (the benchmark's peer)."""
+    return need_module("micrograd.engine")
+
+
+@pytest.fixture
+def playwright_sync_api():
+    """Playwright's synchronous API, to drive the system's Chromium."""
+    return need_module("playwright.sync_api")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import need_module
 
 # benchmarks/ sits beside the packages and is not installed: import it from this checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -17,12 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import chain, networks  # noqa: E402
 
 ENGINES = {"chainrule", "micrograd", "torch-scalar", "torch-vectorised"}
-
-
-@pytest.fixture
-def micrograd():
-    """micrograd 0.1.0's engine module (its Value), or skip (locally) / fail (CI)."""
-    return need_module("micrograd.engine")
 
 
 # -------------------------------------------------------------------- W1, W2: the same network everywhere

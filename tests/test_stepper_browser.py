@@ -7,7 +7,6 @@ import pytest
 
 from engine import Value, backward_steps, stepper, topological_order
 from engine.draw import node_ids
-from conftest import need_module
 from example_graphs import classic_chain
 
 CHROMIUM_ARGS = [
@@ -71,8 +70,10 @@ def test_stepper_rejects_what_is_not_a_value():
         stepper([1.0])
 
 
-def test_clicking_next_moves_the_highlight_and_shows_the_next_numbers(dot_program, chromium_path, tmp_path):
-    sync_api = need_module("playwright.sync_api")
+def test_clicking_next_moves_the_highlight_and_shows_the_next_numbers(
+    dot_program, chromium_path, playwright_sync_api, tmp_path
+):
+    sync_api = playwright_sync_api
     net = classic_chain()
     path = stepper(net.C).save(tmp_path / "backprop.html")
     data = steps_data(open(path, encoding="utf-8").read())
