@@ -8,7 +8,7 @@ gradients as with any ``backward()``.
 """
 
 from engine.modes import enable_grad
-from engine.value import Value, _as_float
+from engine.value import Value, _data_or_number
 
 
 def value_and_grad(f, argnums=0):
@@ -39,11 +39,11 @@ def value_and_grad(f, argnums=0):
         # get gradients, as with any backward).
         inputs = [Value(arg.data, label=arg.label) if isinstance(arg, Value) else arg for arg in args]
         for i in indices:
-            inputs[i] = Value(_number(args[i], f"argument {i}"), label=f"arg{i}")
+            inputs[i] = Value(_data_or_number(args[i], f"argument {i}"), label=f"arg{i}")
         with enable_grad():
             out = f(*inputs)
             if not isinstance(out, Value):
-                _number(out, "the result")  # a constant: raises unless it is a number
+                _data_or_number(out, "the result")  # a constant: raises unless it is a number
                 grads = tuple(0.0 for _ in indices)
                 return float(out), _shape(grads, argnums)
             out.backward()
@@ -81,11 +81,6 @@ def _check_argnums(argnums):
     if not indices:
         raise ValueError("argnums is an empty tuple: say which argument to differentiate")
     return indices
-
-
-def _number(x, where):
-    """The float an argument stands for: a number, or a Value's data."""
-    return x.data if isinstance(x, Value) else _as_float(x, where)
 
 
 def _shape(grads, argnums):
