@@ -307,6 +307,7 @@ def _binary(a, b, symbol, rule):
         if c is None:
             return NotImplemented
         out, da, _ = rule(a.data, c)
+        # (1.0,) is a constant the compiler shares: adding a constant then costs no tuple per node.
         return _result(out, (a,), (1.0,) if da == 1.0 else (da,), _constant_op(symbol, c, True))
     c = a if type(a) is float else _data_of(a)
     if c is None:
