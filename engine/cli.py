@@ -144,15 +144,15 @@ def parse_assignment(text):
     return name, number
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage block), still with exit status 2."""
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but errors are one line (no usage block), still with exit status 2 (nn's CLI uses it too)."""
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser():
-    parser = _Parser(
+    parser = OneLineErrorParser(
         prog="python -m engine",
         description="Evaluate an expression, print every gradient and explain one by the chain rule.",
         epilog='example: python -m engine "tanh(w*x + b)" x=1 w=2 b=-0.5 --wrt w --draw graph.svg\n'

@@ -13,6 +13,7 @@ import os
 import sys
 
 from engine import no_grad
+from engine.cli import OneLineErrorParser
 from nn import MLP, SGD, Adam, RMSprop, cosine_decay, cross_entropy, datasets, evaluate, fit, linear_decay, save
 
 # -------------------------------------------------------------------- recipes
@@ -149,13 +150,6 @@ def _matplotlib():
 # -------------------------------------------------------------------- command line
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage block), still with exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def layer_sizes(text):
     """'16,16' -> (16, 16); 'none' -> () (no hidden layer: a linear classifier)."""
     if text.strip().lower() == "none":
@@ -207,11 +201,11 @@ def _batch_size(text):
 
 
 def build_parser():
-    parser = _Parser(
+    parser = OneLineErrorParser(
         prog="python -m nn",
         description="Train chainrule's neural networks from the command line.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
     train = commands.add_parser(
         "train",
         help="train an MLP classifier on a built-in data set",
