@@ -4,7 +4,9 @@
 
 Processing a node only after every node that uses it (reverse topological order) means its grad is
 complete when it is passed on; a parent reached along several paths sums them. The walk uses an
-explicit stack, so a chain of a million nodes needs no recursion.
+explicit stack, so a chain of a million nodes needs no recursion. A node whose grad is exactly 0
+passes on only zeros, so its edges are skipped (unless a local derivative is inf or nan, as
+0 * inf = nan): behind a ReLU that is off, or an example the hinge loss is done with, backward is free.
 """
 
 import math
@@ -81,6 +83,10 @@ def backward(output, grad=1.0):
         if any_hooks and node._hooks:
             _run_hooks(node, 0.0)
         g = node.grad
+        # A zero gradient passes on only zeros (behind a ReLU that is off, say), so skip them, unless
+        # a local derivative is inf or nan: 0 * inf is nan. (A sum of floats is finite only if all are.)
+        if g == 0.0 and math.isfinite(sum(node.local_grads)):
+            continue
         for parent, local in zip(node.parents, node.local_grads):
             parent.grad += local * g
         if check:

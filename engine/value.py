@@ -119,8 +119,10 @@ class Value:
     def relu(self):
         """max(0, x);  d/dx = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)"""
         x = self.data
-        # "not x <= 0" keeps nan as nan, as PyTorch does.
-        return _unary(self, x if not x <= 0.0 else 0.0, 1.0 if x > 0.0 else 0.0, "relu")
+        if x > 0.0:
+            return _result(x, (self,), _ONE, "relu")
+        # "x if not x <= 0" keeps nan as nan, as PyTorch does.
+        return _result(x if not x <= 0.0 else 0.0, (self,), _ZERO, "relu")
 
     def leaky_relu(self, slope=0.01):
         """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope"""
@@ -271,6 +273,10 @@ def _unary(x, out, local, op):
     return _result(out, (x,), (local,), op)
 
 
+# Local derivatives of 1 and 0, one tuple each for all nodes: half the network's nodes are ReLUs.
+_ONE, _ZERO = (1.0,), (0.0,)
+
+
 # The value of each binary primitive beside its local derivatives d/da and d/db.
 def _add(a, b):
     return a + b, 1.0, 1.0
@@ -307,13 +313,13 @@ def _binary(a, b, symbol, rule):
         if c is None:
             return NotImplemented
         out, da, _ = rule(a.data, c)
-        # (1.0,) is a constant the compiler shares: adding a constant then costs no tuple per node.
-        return _result(out, (a,), (1.0,) if da == 1.0 else (da,), _constant_op(symbol, c, True))
+        # Adding a constant then costs no tuple of local derivatives per node.
+        return _result(out, (a,), _ONE if da == 1.0 else (da,), _constant_op(symbol, c, True))
     c = a if type(a) is float else _data_of(a)
     if c is None:
         return NotImplemented
     out, _, db = rule(c, b.data)
-    return _result(out, (b,), (1.0,) if db == 1.0 else (db,), _constant_op(symbol, c, False))
+    return _result(out, (b,), _ONE if db == 1.0 else (db,), _constant_op(symbol, c, False))
 
 
 @lru_cache(maxsize=4096)
@@ -352,7 +358,7 @@ def dot(ws, xs, bias=None):
 
     d/dwi = xi, d/dxi = wi, d/dbias = 1. Either side may hold Values or plain numbers (numbers are
     constants, as the inputs of a first layer are). One node with up to 2n + 1 parents instead of 2n
-    nodes: a fused node, for speed and for smaller drawings.
+    nodes: a fused node, for speed and for smaller drawings. Parents: the weights, the bias, the inputs.
 
     >>> import engine
     >>> w = [Value(0.5), Value(-1.0)]
@@ -364,43 +370,61 @@ def dot(ws, xs, bias=None):
     xs = xs if type(xs) is tuple else tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
-    # Fast paths for the two shapes a neuron uses: weights with hidden Values, weights with input
-    # numbers. (issuperset over map(type, ...) checks each item's exact type in C, stopping at the
-    # first miss, so the float case costs one look at xs[0] more.)
-    weights_are_values = _VALUES.issuperset(map(type, ws))
-    if weights_are_values and _VALUES.issuperset(map(type, xs)):
-        wd = [w.data for w in ws]
-        xd = [x.data for x in xs]
-        out, parents, local_grads = builtins.sum(map(mul, wd, xd), 0.0), ws + xs, (*xd, *wd)
-    elif weights_are_values and (xs is _last_float_inputs[0] or _all_floats(xs)):
-        out, parents, local_grads = builtins.sum(map(mul, [w.data for w in ws], xs), 0.0), ws, xs
-    else:
-        wd = [_data_or_number(w, "dot(ws)") for w in ws]
-        xd = [_data_or_number(x, "dot(xs)") for x in xs]
-        out = builtins.sum(map(mul, wd, xd), 0.0)
-        parents = tuple(w for w in ws if isinstance(w, Value)) + tuple(x for x in xs if isinstance(x, Value))
-        local_grads = tuple(b for w, b in zip(ws, xd) if isinstance(w, Value))
-        local_grads += tuple(a for x, a in zip(xs, wd) if isinstance(x, Value))
-    if bias is None:
-        return _result(out, parents, local_grads, "dot")
-    if isinstance(bias, Value):
-        return _result(out + bias.data, parents + (bias,), local_grads + (1.0,), "dot")
-    return _result(out + _as_float(bias, "dot(bias)"), parents, local_grads, "dot")
+    if bias is not None and not isinstance(bias, Value):
+        bias = _as_float(bias, "dot(bias)")
+    weights = ws if bias is None else (*ws, bias)  # a bias is a weight whose input is the constant 1
+    # The shape every neuron has: Values for weights, and inputs that are all Values or all numbers.
+    # (issuperset over map(type, ...) checks each item's exact type in C, stopping at the first miss.)
+    if _VALUES.issuperset(map(type, weights)):
+        prepared = prepare_inputs(xs, bias is not None, "dot(xs)")
+        if prepared is not None:
+            return dot_node(weights, *prepared)
+    # Anything else: numbers on either side are constants, and only the Values become parents.
+    xs = xs if bias is None else (*xs, 1.0)
+    wd = [_data_or_number(w, "dot(ws)") for w in weights]
+    xd = [_data_or_number(x, "dot(xs)") for x in xs]
+    edges = [(w, x) for w, x in zip(weights, xd) if isinstance(w, Value)]
+    edges += [(x, w) for x, w in zip(xs, wd) if isinstance(x, Value)]
+    parents, local_grads = tuple(v for v, _ in edges), tuple(d for _, d in edges)
+    return _result(builtins.sum(map(mul, wd, xd), 0.0), parents, local_grads, "dot")
+
+
+def prepare_inputs(xs, bias, where):
+    """The inputs of ``dot_node``: ``(inputs, numbers)`` for a tuple ``xs`` of all Values or all numbers.
+
+    ``inputs`` are the Values that become parents (``()`` when xs are constants); ``numbers`` holds
+    every x as a float, then 1.0 if there is a ``bias`` (its input). None when xs mixes Values and
+    numbers. A layer prepares its input once, for all of its neurons.
+    """
+    if _FLOATS.issuperset(map(type, xs)):
+        return (), (*xs, 1.0) if bias else xs
+    if _VALUES.issuperset(map(type, xs)):
+        numbers = [x.data for x in xs]
+        if bias:
+            numbers.append(1.0)
+        return xs, tuple(numbers)
+    if any(isinstance(x, Value) for x in xs):
+        return None
+    return prepare_inputs(tuple(_as_float(x, where) for x in xs), bias, where)
+
+
+def dot_node(weights, inputs, numbers):
+    """The dot node from parts that the caller has checked: the sum of weights[i].data * numbers[i].
+
+    ``weights`` are Values (a bias last, its number 1.0); ``inputs, numbers`` come from
+    ``prepare_inputs``. Parents: the weights, then the inputs. d/dweight = the number it multiplies;
+    d/dinput = the weight it meets. Nothing is checked again: ``engine.dot`` and ``nn.Layer`` call it.
+    """
+    wd = [w.data for w in weights]
+    out = builtins.sum(map(mul, wd, numbers), 0.0)
+    if not inputs:
+        # Parents and local derivatives are the caller's own tuples: a first layer's neurons share one.
+        return _result(out, weights, numbers, "dot")
+    del wd[len(inputs) :]  # the bias meets no input
+    return _result(out, weights + inputs, (*numbers, *wd), "dot")
 
 
 _VALUES, _FLOATS = {Value}, {float}
-
-# The last tuple of input numbers that dot checked. Every neuron of a first layer gets the same
-# input tuple, so it is checked once per layer instead of once per neuron. It holds only floats,
-# never a graph node, so keeping it alive keeps nothing else alive (and tuples cannot change).
-_last_float_inputs = [()]
-
-
-def _all_floats(xs):
-    if _FLOATS.issuperset(map(type, xs)):
-        _last_float_inputs[0] = xs
-        return True
-    return False
 
 
 # -------------------------------------------------------------------- checking input

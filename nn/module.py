@@ -17,6 +17,7 @@ import random
 
 import engine
 from engine import Value
+from engine.value import dot_node
 from nn import serialize
 from nn.checks import fraction, whole_number
 
@@ -243,17 +244,44 @@ class Neuron(Module):
         self.b = Value(0.0)
         self._label_parameters()
 
+    def __setattr__(self, name, value):
+        """Assigning ``w`` or ``b`` checks it and rebuilds ``_weights_and_bias``, the tuple that forward passes use."""
+        if name == "w":
+            value = tuple(value)
+            if len(value) != self.nin or not all(isinstance(w, Value) for w in value):
+                raise TypeError(f"a neuron's w must be {self.nin} Values, got {[type(w).__name__ for w in value]}")
+        elif name == "b" and not isinstance(value, Value):
+            raise TypeError(f"a neuron's b must be a Value, got {type(value).__name__}: {value!r}")
+        super().__setattr__(name, value)
+        if name in ("w", "b") and "b" in vars(self):
+            # Checked here, once, so that a forward pass can pass it to engine's dot_node unchecked.
+            super().__setattr__("_weights_and_bias", (*self.w, self.b))
+
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
         if self.elementary:
             z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         else:
-            z = engine.dot(self.w, x, self.b)
+            z = _weighted_sums([self], x if type(x) is tuple else tuple(x))[0]
         return z if self._activate is None else self._activate(z)
 
     def _describe(self):
         return f"{self.nin}, activation={self.activation!r}"
+
+
+def _weighted_sums(neurons, x):
+    """Each neuron's w . x + b, one engine dot node per neuron, with x checked once for them all.
+
+    The weights are not checked again either: each neuron checked its ``_weights_and_bias`` when
+    ``w`` or ``b`` was assigned. A first layer's neurons even share their tuples with the graph:
+    every dot node's parents are its neuron's own tuple, and all of them share one tuple of inputs.
+    """
+    prepared = engine.value.prepare_inputs(x, True, "a neuron's input")
+    if prepared is None:  # Values mixed with numbers: engine.dot sorts them out
+        return [engine.dot(neuron.w, x, neuron.b) for neuron in neurons]
+    inputs, numbers = prepared
+    return [dot_node(neuron._weights_and_bias, inputs, numbers) for neuron in neurons]
 
 
 class Layer(Module):
@@ -286,9 +314,7 @@ class Layer(Module):
                 raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
             # Each neuron's own __call__, done here for the whole layer: this loop runs for every neuron
             # of every example, and a Python call per neuron would cost about a tenth of a training step.
-            # One tuple for all neurons: engine.dot then neither copies it nor checks it again per neuron.
-            x = x if type(x) is tuple else tuple(x)
-            sums = [engine.dot(neuron.w, x, neuron.b) for neuron in self.neurons]
+            sums = _weighted_sums(self.neurons, x if type(x) is tuple else tuple(x))
             out = sums if self._activate is None else list(map(self._activate, sums))
         if self.fired is not None:
             self.fired = [fired or value.data > 0.0 for fired, value in zip(self.fired, out)]

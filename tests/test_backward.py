@@ -198,3 +198,34 @@ def test_removing_the_last_hook_forgets_the_value():
     handle.remove()  # twice is harmless
     y.backward()
     assert x.grad == 3.0 and y not in engine.value.hooked
+
+
+def test_a_zero_gradient_skips_its_edges_but_keeps_ieee_nan_from_an_infinite_local():
+    # relu(-1) has local derivative 0, so w and b get exactly 0 through it: skipping changes nothing.
+    w, b = Value(2.0), Value(1.0)
+    (engine.dot([w], [-3.0], bias=b).relu() + 1.0).backward()
+    assert (w.grad, b.grad) == (0.0, 0.0)
+    # sqrt at 0 has local derivative inf; a zero gradient through it is 0 * inf = nan (as in PyTorch).
+    x = Value(0.0)
+    (x.sqrt() * 0.0).backward()
+    assert math.isnan(x.grad)
+    # nan as a local derivative, too: log(-1) has local -1 but produces nan, 1/x at nan is nan.
+    y = Value(float("nan"))
+    (y.exp() * 0.0).backward()
+    assert math.isnan(y.grad)
+
+
+def test_skipping_zero_gradients_matches_the_full_chain_rule_on_a_network():
+    import nn
+    from engine.steps import backward_steps
+
+    model = nn.MLP(3, [8, 8, 1], seed=2)
+    xs = [[0.5, -1.0, 2.0], [-2.0, 0.3, -0.7], [1.5, 1.5, -1.5]]
+    loss = nn.hinge_loss([model(x) for x in xs], [1, -1, 1])
+    loss.backward()
+    skipped = [v.grad for v in model.parameters()]
+    model.zero_grad()
+    # backward_steps applies every edge, zeros included; both must agree to the bit
+    list(backward_steps(loss))
+    assert skipped == [v.grad for v in model.parameters()]
+    assert any(g == 0.0 for g in skipped) and any(g != 0.0 for g in skipped)

@@ -98,6 +98,32 @@ def test_a_neuron_is_one_dot_node_with_the_bias_folded_in():
     assert out.data == pytest.approx(expected, abs=1e-12)
 
 
+def test_assigning_weights_is_checked_and_used_by_the_next_forward_pass():
+    n = Neuron(2, activation="linear", seed=0)
+    layer = Layer(2, 1, activation="linear", seed=0)
+    layer.neurons[0].w = [Value(2.0), Value(-1.0)]  # a list is stored as a tuple
+    layer.neurons[0].b = Value(0.5)
+    assert isinstance(layer.neurons[0].w, tuple)
+    assert layer([3.0, 4.0])[0].data == 2.5
+    assert [name for name, _ in layer.named_parameters()] == ["neurons.0.w.0", "neurons.0.w.1", "neurons.0.b"]
+    with pytest.raises(TypeError, match="2 Values"):
+        n.w = (Value(1.0),)
+    with pytest.raises(TypeError, match="2 Values"):
+        n.w = (Value(1.0), 2.0)
+    with pytest.raises(TypeError, match="b must be a Value"):
+        n.b = 0.5
+    assert n([1.0, 1.0]).parents == (*n.w, n.b)  # the failed assignments changed nothing
+
+
+@pytest.mark.parametrize("x", [[1, 2], (1.0, 2.0), [Value(1.0), Value(2.0)], [Value(1.0), 2]])
+def test_a_layer_takes_ints_floats_values_and_a_mix(x):
+    layer = Layer(2, 3, activation="linear", seed=0)
+    expected = [sum(w.data * float(xi) for w, xi in zip(n.w, x)) + n.b.data for n in layer.neurons]
+    assert [z.data for z in layer(x)] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(TypeError, match="str"):
+        layer([1.0, "2"])
+
+
 def test_a_linear_neuron_adds_no_node_after_the_sum():
     n = Neuron(2, activation="linear", seed=0)
     out = n([Value(1.0), Value(2.0)])
