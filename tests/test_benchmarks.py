@@ -13,7 +13,9 @@ import pytest
 # benchmarks/ sits beside the packages and is not installed: import it from this checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import nn  # noqa: E402
 from benchmarks import chain, networks  # noqa: E402
+from engine.backward import interior_and_leaves  # noqa: E402
 
 ENGINES = {"chainrule", "micrograd", "torch-scalar", "torch-vectorised"}
 
@@ -90,3 +92,28 @@ def test_quick_run_prints_every_row_and_writes_json(torch, micrograd, tmp_path, 
     assert len(report["targets"]) == 7
     assert {"platform", "python", "cpu_count", "date"} <= set(report["machine"])
     assert all(target["name"] in table for target in report["targets"])
+
+
+# -------------------------------------------------------------------- the W2 floor
+
+
+def test_the_floor_counts_the_work_of_one_digit():
+    from benchmarks import floor
+
+    weights, X, y, _ = networks.digits_workload(samples=1)
+    model = networks.copy_weights(nn.MLP(64, [32, 10]), weights)
+    seconds, (multiply_adds, nodes, parents, live_edges) = floor.loops(model, tuple(X[0]), y[0])
+    assert multiply_adds == 32 * 65 + 10 * 33  # every weight and bias once
+    loss = nn.cross_entropy(model(X[0]), y[0])
+    interior, _ = interior_and_leaves(loss, keep_leaves=False)
+    assert nodes == len(interior) and parents == sum(len(node.parents) for node in interior)
+    assert 0 < live_edges < parents  # ReLUs that are off pass no gradient
+    assert len(seconds) == 4 and all(s > 0 for s in seconds)
+
+
+def test_the_floor_rejects_no_samples(capsys):
+    from benchmarks import floor
+
+    with pytest.raises(SystemExit):
+        floor.main(["--samples", "0"])
+    assert "--samples must be at least 1, got 0" in capsys.readouterr().err
