@@ -82,13 +82,16 @@ def backward(output, grad=1.0):
     for node in interior:
         if any_hooks and node._hooks:
             _run_hooks(node, 0.0)
-        g = node.grad
+        g, parents, local_grads = node.grad, node.parents, node.local_grads
         # A zero gradient passes on only zeros (behind a ReLU that is off, say), so skip them, unless
         # a local derivative is inf or nan: 0 * inf is nan. (A sum of floats is finite only if all are.)
-        if g == 0.0 and math.isfinite(sum(node.local_grads)):
+        if g == 0.0 and math.isfinite(sum(local_grads)):
             continue
-        for parent, local in zip(node.parents, node.local_grads):
-            parent.grad += local * g
+        if len(parents) == 1:  # unary ops and ops with a constant: zip would cost more than the addition
+            parents[0].grad += local_grads[0] * g
+        else:
+            for parent, local in zip(parents, local_grads):
+                parent.grad += local * g
         if check:
             check_gradients(node)
     # A leaf's gradient is complete once every interior node is done.
