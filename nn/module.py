@@ -248,8 +248,10 @@ class Neuron(Module):
         """Assigning ``w`` or ``b`` checks it and rebuilds ``_weights_and_bias``, the tuple that forward passes use."""
         if name == "w":
             value = tuple(value)
-            if len(value) != self.nin or not all(isinstance(w, Value) for w in value):
-                raise TypeError(f"a neuron's w must be {self.nin} Values, got {[type(w).__name__ for w in value]}")
+            if len(value) != self.nin:
+                raise ValueError(f"a neuron with nin={self.nin} needs {self.nin} weights in w, got {len(value)}")
+            if not all(isinstance(w, Value) for w in value):
+                raise TypeError(f"a neuron's w must hold Values, got {[type(w).__name__ for w in value]}")
         elif name == "b" and not isinstance(value, Value):
             raise TypeError(f"a neuron's b must be a Value, got {type(value).__name__}: {value!r}")
         super().__setattr__(name, value)
