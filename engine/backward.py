@@ -13,7 +13,7 @@ import math
 import numbers
 
 from engine import modes
-from engine.value import hooked
+from engine.value import Leaves, hooked
 
 
 def topological_order(output):
@@ -51,7 +51,10 @@ def interior_and_leaves(output, keep_leaves=True):
                 continue
             push(node)
             push(_PARENTS_DONE)
-            for parent in node.parents:
+            parents = node.parents
+            if not keep_leaves and type(parents) is Leaves:
+                continue  # only leaves behind this node: nothing to walk
+            for parent in parents:
                 if parent.parents:
                     if parent not in visited:
                         push(parent)

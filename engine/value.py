@@ -427,6 +427,22 @@ def dot_node(weights, inputs, numbers):
 _VALUES, _FLOATS = {Value}, {float}
 
 
+class Leaves(tuple):
+    """A tuple of leaves (Values without parents), such as a neuron's weights and bias.
+
+    A node whose parents are a ``Leaves`` has nothing behind it to walk, so backward's walk does not
+    look inside: in a first layer that is every weight. Make one with ``leaves_or_tuple``.
+    """
+
+    __slots__ = ()
+
+
+def leaves_or_tuple(values):
+    """``values`` as a ``Leaves`` if every one is a leaf Value, else as a plain tuple."""
+    values = tuple(values)
+    return Leaves(values) if all(type(v) is Value and not v.parents for v in values) else values
+
+
 # -------------------------------------------------------------------- checking input
 
 

@@ -257,7 +257,7 @@ class Neuron(Module):
         super().__setattr__(name, value)
         if name in ("w", "b") and "b" in vars(self):
             # Checked here, once, so that a forward pass can pass it to engine's dot_node unchecked.
-            super().__setattr__("_weights_and_bias", (*self.w, self.b))
+            super().__setattr__("_weights_and_bias", engine.value.leaves_or_tuple((*self.w, self.b)))
 
     def __call__(self, x):
         if len(x) != self.nin:

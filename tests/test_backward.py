@@ -229,3 +229,27 @@ def test_skipping_zero_gradients_matches_the_full_chain_rule_on_a_network():
     list(backward_steps(loss))
     assert skipped == [v.grad for v in model.parameters()]
     assert any(g == 0.0 for g in skipped) and any(g != 0.0 for g in skipped)
+
+
+def test_the_walk_skips_inside_a_tuple_of_leaves_but_still_lists_them():
+    from engine.value import Leaves, leaves_or_tuple
+
+    w, b = Value(2.0), Value(1.0)
+    assert type(leaves_or_tuple([w, b])) is Leaves
+    tied = w * 1.0  # an interior node: anything behind it must be walked
+    assert type(leaves_or_tuple([tied, b])) is tuple
+    assert type(leaves_or_tuple([w, 1.0])) is tuple
+    z = engine.value.dot_node(leaves_or_tuple([w, b]), (), (3.0, 1.0))
+    assert z.parents == (w, b) and set(engine.topological_order(z)) == {z, w, b}
+    z.backward()
+    assert (w.grad, b.grad) == (3.0, 1.0)
+
+
+def test_a_neuron_with_a_tied_weight_passes_the_gradient_through_it():
+    import nn
+
+    shared = Value(0.5)
+    neuron = nn.Neuron(2, activation="linear", seed=0)
+    neuron.w = (shared * 2.0, shared)  # w0 = 2s, w1 = s: not leaves, so walked as usual
+    neuron([3.0, 4.0]).backward()
+    assert shared.grad == 2.0 * 3.0 + 4.0
