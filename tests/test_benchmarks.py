@@ -117,3 +117,11 @@ def test_the_floor_rejects_no_samples(capsys):
     with pytest.raises(SystemExit):
         floor.main(["--samples", "0"])
     assert "--samples must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_gc_share_rejects_no_repetitions(capsys):
+    from benchmarks import gc_share
+
+    with pytest.raises(SystemExit):
+        gc_share.main(["--repetitions", "0"])
+    assert "--repetitions must be at least 1, got 0" in capsys.readouterr().err
