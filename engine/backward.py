@@ -6,7 +6,8 @@ Processing a node only after every node that uses it (reverse topological order)
 complete when it is passed on; a parent reached along several paths sums them. The walk uses an
 explicit stack, so a chain of a million nodes needs no recursion. A node whose grad is exactly 0
 passes on only zeros, so its edges are skipped (unless a local derivative is inf or nan, as
-0 * inf = nan): behind a ReLU that is off, or an example the hinge loss is done with, backward is free.
+0 * inf = nan): behind a ReLU that is off, or for an example the hinge loss is done with, no edge
+costs an addition.
 """
 
 import math
@@ -34,7 +35,8 @@ def interior_and_leaves(output, keep_leaves=True):
     when the marker comes back off the stack, all of the node's parents are done. Leaves are set
     aside as soon as they are seen: they need no ordering (nothing comes after them in backward),
     and weights, which are leaves, are most of a network's nodes. With ``keep_leaves=False`` they
-    are not even collected (the leaves list then holds only an output that is itself a leaf).
+    are not even collected (the leaves list then holds only an output that is itself a leaf), and
+    a node whose parents are a ``Leaves`` tuple (a neuron's weights and bias) is not looked inside.
     """
     interior, leaves = [], []
     visited = set()
@@ -46,12 +48,12 @@ def interior_and_leaves(output, keep_leaves=True):
             interior.append(pop())
         elif node not in visited:
             visited.add(node)
-            if not node.parents:  # only when the output itself is a leaf
+            parents = node.parents
+            if not parents:  # only when the output itself is a leaf
                 leaves.append(node)
                 continue
             push(node)
             push(_PARENTS_DONE)
-            parents = node.parents
             if not keep_leaves and type(parents) is Leaves:
                 continue  # only leaves behind this node: nothing to walk
             for parent in parents:
