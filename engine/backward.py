@@ -39,30 +39,34 @@ def interior_and_leaves(output, keep_leaves=True):
     a node whose parents are a ``Leaves`` tuple (a neuron's weights and bias) is not looked inside.
     """
     interior, leaves = [], []
+    if not output.parents:
+        return interior, [output]
     visited = set()
     stack = [output]
-    push, pop = stack.append, stack.pop  # bound once: this loop runs once per node and edge
+    # Bound once: this loop runs once per node and edge.
+    push, pop, add, append = stack.append, stack.pop, visited.add, interior.append
     while stack:
         node = pop()
         if node is _PARENTS_DONE:
-            interior.append(pop())
+            append(pop())
         elif node not in visited:
-            visited.add(node)
-            parents = node.parents
-            if not parents:  # only when the output itself is a leaf
-                leaves.append(node)
-                continue
+            add(node)
             push(node)
             push(_PARENTS_DONE)
-            if not keep_leaves and type(parents) is Leaves:
-                continue  # only leaves behind this node: nothing to walk
-            for parent in parents:
-                if parent.parents:
-                    if parent not in visited:
+            parents = node.parents
+            if keep_leaves:
+                for parent in parents:
+                    if parent in visited:
+                        continue
+                    if parent.parents:
                         push(parent)
-                elif keep_leaves and parent not in visited:
-                    visited.add(parent)
-                    leaves.append(parent)
+                    else:
+                        add(parent)
+                        leaves.append(parent)
+            elif type(parents) is not Leaves:  # a Leaves tuple has nothing behind it to walk
+                for parent in parents:
+                    if parent.parents and parent not in visited:
+                        push(parent)
     interior.reverse()
     return interior, leaves
 
