@@ -94,7 +94,8 @@ def backward(output, grad=1.0):
         g, parents, local_grads = node.grad, node.parents, node.local_grads
         # A zero gradient passes on only zeros (behind a ReLU that is off, say), so skip them, unless
         # a local derivative is inf or nan: 0 * inf is nan. (A sum of floats is finite only if all are.)
-        if g == 0.0 and math.isfinite(sum(local_grads)):
+        # Under detect_anomaly every edge is applied and checked.
+        if g == 0.0 and not check and math.isfinite(sum(local_grads)):
             continue
         if len(parents) == 1:  # unary ops and ops with a constant: zip would cost more than the addition
             parents[0].grad += local_grads[0] * g

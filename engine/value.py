@@ -389,23 +389,25 @@ def dot(ws, xs, bias=None):
     return _result(builtins.sum(map(mul, wd, xd), 0.0), parents, local_grads, "dot")
 
 
-def prepare_inputs(xs, bias, where):
+def prepare_inputs(xs, with_bias, where):
     """The inputs of ``dot_node``: ``(inputs, numbers)`` for a tuple ``xs`` of all Values or all numbers.
 
     ``inputs`` are the Values that become parents (``()`` when xs are constants); ``numbers`` holds
-    every x as a float, then 1.0 if there is a ``bias`` (its input). None when xs mixes Values and
-    numbers. A layer prepares its input once, for all of its neurons.
+    every x as a float, then 1.0 if ``with_bias`` (a bias's input). None when xs mixes Values and
+    numbers. A layer prepares its input once, for all of its neurons. Raises TypeError, naming
+    ``where``, for an x that is neither.
     """
     if _FLOATS.issuperset(map(type, xs)):
-        return (), (*xs, 1.0) if bias else xs
+        return (), (*xs, 1.0) if with_bias else xs
     if _VALUES.issuperset(map(type, xs)):
         numbers = [x.data for x in xs]
-        if bias:
+        if with_bias:
             numbers.append(1.0)
         return xs, tuple(numbers)
-    if any(isinstance(x, Value) for x in xs):
+    numbers = tuple(x if isinstance(x, Value) else _as_float(x, where) for x in xs)
+    if any(isinstance(x, Value) for x in numbers):
         return None
-    return prepare_inputs(tuple(_as_float(x, where) for x in xs), bias, where)
+    return prepare_inputs(numbers, with_bias, where)
 
 
 def dot_node(weights, inputs, numbers):
@@ -413,7 +415,8 @@ def dot_node(weights, inputs, numbers):
 
     ``weights`` are Values (a bias last, its number 1.0); ``inputs, numbers`` come from
     ``prepare_inputs``. Parents: the weights, then the inputs. d/dweight = the number it multiplies;
-    d/dinput = the weight it meets. Nothing is checked again: ``engine.dot`` and ``nn.Layer`` call it.
+    d/dinput = the weight it meets. Nothing is checked again, not even the lengths: it is for
+    ``engine.dot`` and ``nn``'s neurons, which have checked; elsewhere, call ``engine.dot``.
     """
     wd = [w.data for w in weights]
     out = builtins.sum(map(mul, wd, numbers), 0.0)

@@ -1,7 +1,7 @@
 """Small data sets to train on, and helpers to split and batch them. Pure Python, no numpy.
 
-Every function returns ``(X, y)``: ``X`` a list of rows, each a tuple of floats (the form
-``engine.dot`` handles fastest), and ``y`` a list of int labels. The generated sets take a ``seed``
+Every function returns ``(X, y)``: ``X`` a list of rows, each a tuple of floats (the form a
+layer takes fastest), and ``y`` a list of int labels. The generated sets take a ``seed``
 and draw from their own ``random.Random(seed)``: the same seed gives the same data, and the global
 random state is never touched.
 """

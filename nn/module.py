@@ -17,7 +17,7 @@ import random
 
 import engine
 from engine import Value
-from engine.value import dot_node
+from engine.value import dot_node, leaves_or_tuple, prepare_inputs
 from nn import serialize
 from nn.checks import fraction, whole_number
 
@@ -217,7 +217,7 @@ class Module:
 class Neuron(Module):
     """One neuron: act(w . x + b).
 
-    The weighted sum is one ``engine.dot`` node with the bias folded in (one node with 2n + 1
+    The weighted sum is one dot node (as ``engine.dot`` makes) with the bias folded in (one node with 2n + 1
     parents instead of 2n nodes). ``elementary=True`` builds micrograd's graph instead: a ``*``
     node per weight and a ``+`` node per term, which draws well for a two-input neuron.
 
@@ -247,17 +247,13 @@ class Neuron(Module):
     def __setattr__(self, name, value):
         """Assigning ``w`` or ``b`` checks it and rebuilds ``_weights_and_bias``, the tuple that forward passes use."""
         if name == "w":
-            value = tuple(value)
-            if len(value) != self.nin:
-                raise ValueError(f"a neuron with nin={self.nin} needs {self.nin} weights in w, got {len(value)}")
-            if not all(isinstance(w, Value) for w in value):
-                raise TypeError(f"a neuron's w must hold Values, got {[type(w).__name__ for w in value]}")
+            value = _weights(value, self.nin)
         elif name == "b" and not isinstance(value, Value):
             raise TypeError(f"a neuron's b must be a Value, got {type(value).__name__}: {value!r}")
         super().__setattr__(name, value)
-        if name in ("w", "b") and "b" in vars(self):
-            # Checked here, once, so that a forward pass can pass it to engine's dot_node unchecked.
-            super().__setattr__("_weights_and_bias", engine.value.leaves_or_tuple((*self.w, self.b)))
+        if name in ("w", "b") and "w" in vars(self) and "b" in vars(self):
+            # Checked here, once, so that a forward pass can hand it to engine's dot_node unchecked.
+            super().__setattr__("_weights_and_bias", leaves_or_tuple((*self.w, self.b)))
 
     def __call__(self, x):
         if len(x) != self.nin:
@@ -272,6 +268,20 @@ class Neuron(Module):
         return f"{self.nin}, activation={self.activation!r}"
 
 
+def _weights(w, nin):
+    """A neuron's ``w`` as a tuple of ``nin`` Values, or the error that says what is wrong with it."""
+    try:
+        w = tuple(w)
+    except TypeError:
+        raise TypeError(f"a neuron's w must be a sequence of {nin} Values, got {type(w).__name__}") from None
+    if len(w) != nin:
+        raise ValueError(f"a neuron with nin={nin} needs {nin} weights in w, got {len(w)}")
+    for i, weight in enumerate(w):
+        if not isinstance(weight, Value):
+            raise TypeError(f"a neuron's w must hold Values, but w[{i}] is {type(weight).__name__}: {weight!r}")
+    return w
+
+
 def _weighted_sums(neurons, x):
     """Each neuron's w . x + b, one engine dot node per neuron, with x checked once for them all.
 
@@ -279,10 +289,13 @@ def _weighted_sums(neurons, x):
     ``w`` or ``b`` was assigned. A first layer's neurons even share their tuples with the graph:
     every dot node's parents are its neuron's own tuple, and all of them share one tuple of inputs.
     """
-    prepared = engine.value.prepare_inputs(x, True, "a neuron's input")
+    prepared = prepare_inputs(x, True, "a neuron's input")
     if prepared is None:  # Values mixed with numbers: engine.dot sorts them out
         return [engine.dot(neuron.w, x, neuron.b) for neuron in neurons]
     inputs, numbers = prepared
+    for i, neuron in enumerate(neurons):  # dot_node trusts its lengths: a neuron swapped in must fit
+        if len(neuron._weights_and_bias) != len(numbers):
+            raise ValueError(f"neuron {i} has {len(neuron.w)} weights but gets {len(x)} inputs")
     return [dot_node(neuron._weights_and_bias, inputs, numbers) for neuron in neurons]
 
 

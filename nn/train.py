@@ -309,7 +309,7 @@ def _train_one_epoch(model, epoch_batches, loss, optimizer, parameters, l1, l2, 
 
 
 def _rows(X):
-    """Each row as a tuple of floats, once, so that every neuron's ``engine.dot`` takes its fast path.
+    """Each row as a tuple of floats, once, so that each layer prepares its input without converting it.
 
     Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are.
     """

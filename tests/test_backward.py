@@ -253,3 +253,11 @@ def test_a_neuron_with_a_tied_weight_passes_the_gradient_through_it():
     neuron.w = (shared * 2.0, shared)  # w0 = 2s, w1 = s: not leaves, so walked as usual
     neuron([3.0, 4.0]).backward()
     assert shared.grad == 2.0 * 3.0 + 4.0
+
+
+def test_anomaly_mode_applies_and_checks_the_edges_of_a_zero_gradient():
+    w = Value(2.0)
+    w.grad = float("inf")  # left over from an earlier pass
+    with pytest.raises(FloatingPointError, match=r"operation '\*3' .* gradient inf"):
+        with detect_anomaly():
+            (w * 3.0).relu().backward(0.0)

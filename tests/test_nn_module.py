@@ -108,11 +108,21 @@ def test_assigning_weights_is_checked_and_used_by_the_next_forward_pass():
     assert [name for name, _ in layer.named_parameters()] == ["neurons.0.w.0", "neurons.0.w.1", "neurons.0.b"]
     with pytest.raises(ValueError, match="nin=2 needs 2 weights in w, got 1"):
         n.w = (Value(1.0),)
-    with pytest.raises(TypeError, match=r"must hold Values, got \['Value', 'float'\]"):
+    with pytest.raises(TypeError, match=r"must hold Values, but w\[1\] is float: 2.0"):
         n.w = (Value(1.0), 2.0)
+    with pytest.raises(TypeError, match="w must be a sequence of 2 Values, got Value"):
+        n.w = Value(1.0)
     with pytest.raises(TypeError, match="b must be a Value"):
         n.b = 0.5
     assert n([1.0, 1.0]).parents == (*n.w, n.b)  # the failed assignments changed nothing
+
+
+def test_a_neuron_of_the_wrong_size_swapped_into_a_layer_is_an_error():
+    layer = Layer(2, 2, activation="linear", seed=0)
+    layer.neurons[1] = Neuron(3, activation="linear", seed=0)
+    for x in ([1.0, 2.0], [Value(1.0), Value(2.0)]):
+        with pytest.raises(ValueError, match="neuron 1 has 3 weights but gets 2 inputs"):
+            layer(x)
 
 
 @pytest.mark.parametrize("x", [[1, 2], (1.0, 2.0), [Value(1.0), Value(2.0)], [Value(1.0), 2]])
@@ -120,8 +130,9 @@ def test_a_layer_takes_ints_floats_values_and_a_mix(x):
     layer = Layer(2, 3, activation="linear", seed=0)
     expected = [sum(w.data * float(xi) for w, xi in zip(n.w, x)) + n.b.data for n in layer.neurons]
     assert [z.data for z in layer(x)] == pytest.approx(expected, abs=1e-12)
-    with pytest.raises(TypeError, match="str"):
-        layer([1.0, "2"])
+    for bad in ([1.0, "2"], [Value(1.0), "2"]):
+        with pytest.raises(TypeError, match="a neuron's input must be a real number .* got str"):
+            layer(bad)
 
 
 def test_a_linear_neuron_adds_no_node_after_the_sum():
