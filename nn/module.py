@@ -217,9 +217,9 @@ class Module:
 class Neuron(Module):
     """One neuron: act(w . x + b).
 
-    The weighted sum is one dot node (as ``engine.dot`` makes) with the bias folded in (one node with 2n + 1
-    parents instead of 2n nodes). ``elementary=True`` builds micrograd's graph instead: a ``*``
-    node per weight and a ``+`` node per term, which draws well for a two-input neuron.
+    The weighted sum is one dot node (as ``engine.dot`` makes) with the bias folded in (one node with
+    2n + 1 parents instead of 2n nodes). ``elementary=True`` builds micrograd's graph instead: a
+    ``*`` node per weight and a ``+`` node per term, which draws well for a two-input neuron.
 
     Args:
         nin: the number of inputs.
