@@ -8,7 +8,9 @@
 0.005364
 """
 
-from engine.value import Value, dot, sum
+from engine.value import Value
+from engine.operation import operation
+from engine.operations import FUNCTIONS, dot, dots, sum
 from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from engine.backward import topological_order
 from engine.functional import grad, value_and_grad
@@ -20,8 +22,11 @@ from engine.stepper import stepper
 
 __all__ = [
     "Value",
+    "operation",
+    "FUNCTIONS",
     "sum",
     "dot",
+    "dots",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -8,6 +8,7 @@ functions); it is never passed to ``eval``.
 
 import argparse
 import ast
+import inspect
 import math
 import operator
 import sys
@@ -15,20 +16,12 @@ import sys
 import engine
 from engine.value import Value
 
-FUNCTIONS = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": abs,
+# The engine's functions of one Value, by name, with how many arguments each takes (at least, at most).
+FUNCTIONS = {function.__name__: function for function in engine.FUNCTIONS}
+ARITY = {
+    name: (sum(p.default is p.empty for p in parameters), len(parameters))
+    for name, parameters in ((name, inspect.signature(f).parameters.values()) for name, f in FUNCTIONS.items())
 }
-# How many arguments each function takes: (at least, at most).
-ARITY = {name: (1, 1) for name in FUNCTIONS} | {"leaky_relu": (1, 2)}
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
@@ -85,13 +78,9 @@ class _Evaluator:
         low, high = ARITY[name]
         if not low <= len(node.args) <= high:
             raise self._refuse(node, f"{name} with {len(node.args)} arguments")
-        args = [self.visit(arg) for arg in node.args]
-        first = args[0] if isinstance(args[0], Value) else Value(args[0])
-        if name == "leaky_relu" and len(args) == 2:
-            if isinstance(args[1], Value):
-                raise self._refuse(node.args[1], "a slope that is not a number")
-            return first.leaky_relu(args[1])
-        return FUNCTIONS[name](first)
+        first, *rest = [self.visit(arg) for arg in node.args]
+        # A Value first, so that the result is one even for numbers: tanh(0) can be printed and drawn.
+        return FUNCTIONS[name](first if isinstance(first, Value) else Value(first), *rest)
 
     def _refuse(self, node, what):
         segment = ast.get_source_segment(self.source.strip(), node) or ast.dump(node)

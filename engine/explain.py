@@ -12,7 +12,7 @@ to, come from dynamic programming over the graph, never from enumerating them.
 import math
 from dataclasses import dataclass
 
-from engine.backward import topological_order
+from engine.backward import pass_back, topological_order
 from engine.formatting import name, number
 from engine.value import Value
 
@@ -172,13 +172,18 @@ def _unwind(way, wrt, product):
 
 
 def _backward_gradient(order, wrt):
-    """d output / d wrt by backward's rule, adjoint += local * grad, in backward's order (bit for bit)."""
-    grads = {order[0]: 1.0}
-    for node in order:
-        grad = grads.get(node, 0.0)
-        for parent, local in zip(node.parents, node.local_grads):
-            grads[parent] = grads.get(parent, 0.0) + local * grad
-    return grads[wrt]
+    """d output / d wrt exactly as ``backward()`` computes it (its start, its rule, its order), grads restored after."""
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        order[0].grad = 1.0
+        for node in order:
+            pass_back(node)
+        return wrt.grad
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
 
 
 # -------------------------------------------------------------------- writing it down

@@ -8,7 +8,7 @@ gradients as with any ``backward()``.
 """
 
 from engine.modes import enable_grad
-from engine.value import Value, _data_or_number
+from engine.value import Value, data_of
 
 
 def value_and_grad(f, argnums=0):
@@ -39,11 +39,11 @@ def value_and_grad(f, argnums=0):
         # get gradients, as with any backward).
         inputs = [Value(arg.data, label=arg.label) if isinstance(arg, Value) else arg for arg in args]
         for i in indices:
-            inputs[i] = Value(_data_or_number(args[i], f"argument {i}"), label=f"arg{i}")
+            inputs[i] = Value(data_of(args[i], f"argument {i}"), label=f"arg{i}")
         with enable_grad():
             out = f(*inputs)
             if not isinstance(out, Value):
-                _data_or_number(out, "the result")  # a constant: raises unless it is a number
+                data_of(out, "the result")  # a constant: raises unless it is a number
                 grads = tuple(0.0 for _ in indices)
                 return float(out), _shape(grads, argnums)
             out.backward()

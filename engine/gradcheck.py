@@ -14,7 +14,7 @@ import math
 
 from engine.functional import value_and_grad
 from engine.modes import no_grad
-from engine.value import Value, _data_or_number
+from engine.value import Value, data_of
 
 
 class GradcheckError(AssertionError):
@@ -111,7 +111,7 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, raise_on_failure=False
             raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {setting!r}")
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0")
-    point = [_data_or_number(x, f"input {i}") for i, x in enumerate(inputs)]
+    point = [data_of(x, f"input {i}") for i, x in enumerate(inputs)]
     _, analytic = value_and_grad(f, argnums=tuple(range(len(point))))(*point)
     names = _input_names(f, len(point))
     rows = [

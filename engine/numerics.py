@@ -76,3 +76,8 @@ def power(a, b):
 
 def _is_odd_integer(b):
     return math.isfinite(b) and b.is_integer() and b % 2.0 == 1.0
+
+
+def softplus(x):
+    """ln(1 + e^x) without overflow; x itself above 20, where they agree to double precision, as in PyTorch."""
+    return x if x > 20.0 else math.log1p(exp(x))

@@ -8,9 +8,10 @@ has passed its share back, so its grad is complete and it can pass it on to its 
 
 from dataclasses import dataclass
 
-from engine.backward import topological_order
+from engine.backward import pass_back, start, topological_order
 from engine.formatting import name, number
-from engine.value import Value, _as_float
+from engine.checks import real_number
+from engine.value import Value
 
 
 @dataclass(frozen=True)
@@ -71,19 +72,21 @@ def backward_steps(output, grad=1.0):
     """
     if not isinstance(output, Value):
         raise TypeError(f"backward_steps needs a Value, got {type(output).__name__}: {output!r}")
-    return _steps(output, _as_float(grad, "backward_steps(grad)"))
+    return _steps(output, real_number(grad, "backward_steps(grad)"))
 
 
 def _steps(output, grad):
     order = topological_order(output)
-    for node in order:  # as backward: interior grads start again from zero, leaves accumulate
-        if node.parents:
-            node.grad = 0.0
-    output.grad = grad if output.parents else output.grad + grad
+    start([node for node in order if node.parents], output, grad)  # as backward starts
     for index, node in enumerate(order):
-        updates = []
-        for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            before = parent.grad
-            parent.grad += local * node.grad
-            updates.append(Update(parent, position, local, node.grad, before, parent.grad))
-        yield Step(index, len(order), node, node.grad, tuple(updates))
+        before = {parent: parent.grad for parent in node.parents}
+        pass_back(node)  # the chain rule, exactly as backward applies it
+        yield Step(index, len(order), node, node.grad, tuple(_updates(node, before)))
+
+
+def _updates(node, grads):
+    """The edges ``pass_back`` just applied, one Update each (a parent met twice, as in x*x, twice)."""
+    for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+        before = grads[parent]
+        grads[parent] = after = before + local * node.grad
+        yield Update(parent, position, local, node.grad, before, after)

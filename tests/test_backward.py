@@ -61,7 +61,29 @@ def test_topological_order_puts_every_node_before_its_parents_and_is_determinist
     position = {node: i for i, node in enumerate(order)}
     assert order[0] is out and len(order) == 6
     assert all(position[p] > position[n] for n in order for p in n.parents)
-    assert [n.data for n in order] == [n.data for n in engine.topological_order(out)]
+
+
+ORDER_SCRIPT = """
+from engine import Value, topological_order
+import nn
+model = nn.MLP(3, [4, 4, 1], seed=0)
+loss = (model([0.5, -1.0, 2.0]) - 1.0) ** 2 + engine.sum(p * p for p in model.parameters())
+print([(node.label, node.op) for node in topological_order(loss)])
+""".replace("from engine import", "import engine\nfrom engine import")
+
+
+def test_topological_order_is_the_same_in_two_processes():
+    # Within one process two calls could agree by accident (the same ids); across processes with
+    # different hash seeds, an order that leaned on id() or hashing would differ.
+    import os
+    import subprocess
+
+    runs = [
+        subprocess.run([sys.executable, "-c", ORDER_SCRIPT], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and runs[0].count("layers.") > 20
 
 
 def test_a_million_node_chain_under_the_default_recursion_limit():
@@ -177,14 +199,13 @@ def test_a_hook_that_refers_to_its_own_value_does_not_keep_the_graph_alive():
     watch = build()
     gc.collect()
     assert watch() is None
-    assert len(engine.value.hooked) == 0
 
 
 def test_a_hook_must_return_a_number_or_none():
     x = Value(2.0, label="x")
     y = x * 3
     y.register_hook(lambda g: "1.5")
-    with pytest.raises(TypeError, match="returned str"):
+    with pytest.raises(TypeError, match="hook .* returned .*got str"):
         y.backward()
 
 
@@ -197,7 +218,7 @@ def test_removing_the_last_hook_forgets_the_value():
     handle.remove()
     handle.remove()  # twice is harmless
     y.backward()
-    assert x.grad == 3.0 and y not in engine.value.hooked
+    assert x.grad == 3.0
 
 
 def test_a_zero_gradient_skips_its_edges_but_keeps_ieee_nan_from_an_infinite_local():
@@ -231,16 +252,10 @@ def test_skipping_zero_gradients_matches_the_full_chain_rule_on_a_network():
     assert any(g == 0.0 for g in skipped) and any(g != 0.0 for g in skipped)
 
 
-def test_the_walk_skips_inside_a_tuple_of_leaves_but_still_lists_them():
-    from engine.value import Leaves, leaves_or_tuple
-
+def test_a_neurons_weights_are_listed_as_leaves_after_every_interior_node():
     w, b = Value(2.0), Value(1.0)
-    assert type(leaves_or_tuple([w, b])) is Leaves
-    tied = w * 1.0  # an interior node: anything behind it must be walked
-    assert type(leaves_or_tuple([tied, b])) is tuple
-    assert type(leaves_or_tuple([w, 1.0])) is tuple
-    z = engine.value.dot_node(leaves_or_tuple([w, b]), (), (3.0, 1.0))
-    assert z.parents == (w, b) and set(engine.topological_order(z)) == {z, w, b}
+    z = engine.dot([w], [3.0], bias=b)
+    assert z.parents == (w, b) and engine.topological_order(z) == [z, w, b]
     z.backward()
     assert (w.grad, b.grad) == (3.0, 1.0)
 

@@ -56,15 +56,25 @@ def test_gradcheck_passes_a_correct_gradient_and_reports_every_input():
     assert html.startswith("<table>") and html.count("<tr") == 3
 
 
-def test_gradcheck_catches_a_deliberately_wrong_derivative(monkeypatch):
-    # Break sin's local derivative (cos) without touching its value.
-    monkeypatch.setattr(engine.value, "cos", lambda x: 1.1 * math.cos(x))
-    report = gradcheck(lambda x: x.sin(), 0.4)
+def test_gradcheck_passes_an_operation_of_your_own():
+    @engine.operation
+    def softplus(x):
+        return math.log1p(math.exp(x)), (1 / (1 + math.exp(-x)),)
+
+    assert gradcheck(lambda x, y: softplus(x * y), 0.4, -1.3)
+
+
+def test_gradcheck_catches_a_deliberately_wrong_derivative():
+    @engine.operation
+    def sin(x):  # the right value, a wrong local derivative
+        return math.sin(x), (1.1 * math.cos(x),)
+
+    report = gradcheck(lambda x: sin(x), 0.4)
     assert not report
     assert "FAIL" in str(report) and "NO" in str(report)
     assert "color:#b00020" in report._repr_html_()
     with pytest.raises(GradcheckError, match="gradient check failed"):
-        gradcheck(lambda x: x.sin(), 0.4, raise_on_failure=True)
+        gradcheck(lambda x: sin(x), 0.4, raise_on_failure=True)
 
 
 def test_gradcheck_fails_on_nan_rather_than_passing():

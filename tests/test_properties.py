@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 import engine
 from engine import Value, gradcheck
 
+from operations_table import ROWS
+
 N_VARS = 3
-UNARY = ["neg", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "sin", "cos"]
+UNARY = ["neg"] + [function.__name__ for function in engine.FUNCTIONS]  # each has a row in ROWS
 BINARY = ["+", "-", "*", "/", "**"]
-KINKS = {"abs", "relu", "leaky_relu"}  # derivative jumps at 0
-POSITIVE_DOMAIN = {"log", "sqrt"}  # defined (and smooth) only for x > 0
 
 finite = st.floats(min_value=1e-3, max_value=3.0) | st.floats(min_value=-3.0, max_value=-1e-3)
 leaves = st.one_of(
@@ -77,20 +77,16 @@ class Backend:
     def _unary(self, name, x):
         if not hasattr(x, "data") or not hasattr(x, "backward"):
             x = Value(x) if self.torch is None else self.torch.tensor(x, dtype=self.torch.float64)
-        if name == "neg":
-            return -x
-        if name == "abs":
-            return abs(x)
-        if name == "leaky_relu":
-            return x.leaky_relu(0.01) if self.torch is None else self.torch.nn.functional.leaky_relu(x, 0.01)
-        return getattr(x, name)()
+        if self.torch is not None:
+            return ROWS[name].torch(self.torch, x)
+        return -x if name == "neg" else getattr(x, name)()
 
     @staticmethod
     def _check_unary(name, x):
         v = _data(x)
-        if name in KINKS:
+        if ROWS[name].kink:
             assume(abs(v) > 1e-3)
-        if name in POSITIVE_DOMAIN:
+        if ROWS[name].positive:
             assume(v > 1e-3)
 
     @staticmethod
@@ -131,6 +127,10 @@ def chainrule_gradients(tree, point):
     _tame(out.data)
     out.backward()
     return out.data, [x.grad for x in xs]
+
+
+def test_every_function_has_a_row():
+    assert set(UNARY) == set(ROWS), "add a row to tests/operations_table.py for each function of engine.FUNCTIONS"
 
 
 @given(trees, points)

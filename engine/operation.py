@@ -1,0 +1,163 @@
+"""Making operations: ``@operation`` turns a rule on floats into an operation on Values.
+
+A rule takes plain floats and returns ``(value, local_derivatives)``: the result, and d result / d
+each parameter, side by side. The operation reads the data of the Values it is given, calls the
+rule, and makes the new Value with the Values as parents and their local derivatives beside them.
+Every built-in operation is made this way (``engine/operations.py``), and so can yours be.
+"""
+
+import builtins
+import functools
+import inspect
+import operator
+from itertools import compress
+
+from engine.checks import real_number
+from engine.value import Value
+
+
+def operation(rule):
+    """Turn ``rule``, a function on floats returning ``(value, local_derivatives)``, into an operation on Values.
+
+    ``local_derivatives`` holds one number per parameter of ``rule``: d value / d that parameter.
+    Arguments that are Values become the new node's parents, with their local derivatives; numbers
+    are constants and stay out of the graph. The node's op is the rule's name.
+
+    >>> import math
+    >>> @operation
+    ... def softplus(x):
+    ...     return math.log1p(math.exp(x)), (1 / (1 + math.exp(-x)),)
+    >>> y = softplus(Value(0.5))
+    >>> y.op, len(y.parents), round(y.local_grads[0], 4)
+    ('softplus', 1, 0.6225)
+    """
+    parameters = list(inspect.signature(rule).parameters.values())
+    arity, name = len(parameters), rule.__name__
+    wheres = [f"{name}({p.name})" for p in parameters]  # what an error about each argument calls it
+
+    @functools.wraps(rule)
+    def apply(*args):
+        if len(args) != arity or not _VALUE.issuperset(map(type, args)):
+            return with_constants(args)
+        value, local_grads = _checked(rule(*map(_DATA, args)), name, arity)
+        return Value(value, "", name, args, local_grads)
+
+    @functools.wraps(rule)
+    def apply_to_one(x):  # the same for a rule of one parameter, without loops or calls: 35% faster
+        if type(x) is not Value:
+            return with_constants((x,))
+        result = rule(x.data)
+        if type(result) is tuple and len(result) == 2 and type(result[0]) is float and \
+                type(result[1]) is tuple and len(result[1]) == 1 and type(result[1][0]) in _DERIVATIVE:
+            return Value(result[0], "", name, (x,), result[1])
+        value, local_grads = _checked(result, name, 1)
+        return Value(value, "", name, (x,), local_grads)
+
+    def with_constants(args):
+        """Numbers among the arguments (or defaults left out): constants, which get no edge."""
+        if len(args) != arity:
+            args = _complete(args, parameters, name)
+        numbers = [a.data if isinstance(a, Value) else real_number(a, w) for a, w in zip(args, wheres)]
+        value, local_grads = _checked(rule(*numbers), name, arity)
+        is_value = [isinstance(a, Value) for a in args]
+        parents, local_grads = tuple(compress(args, is_value)), tuple(compress(local_grads, is_value))
+        return Value(value, "", name, parents, local_grads)
+
+    return apply_to_one if arity == 1 else apply
+
+
+def _complete(args, parameters, name):
+    """The arguments with the rule's defaults filled in, or the TypeError Python would give."""
+    try:
+        bound = inspect.Signature(parameters).bind(*args)
+    except TypeError as error:
+        raise TypeError(f"{name}: {error}") from None
+    bound.apply_defaults()
+    return bound.args
+
+
+def _checked(result, name, arity):
+    """What a rule returned, as (float, tuple of floats), or a TypeError naming the rule and the problem."""
+    if type(result) is tuple and len(result) == 2:
+        value, local_grads = result
+        if type(value) is float and type(local_grads) is tuple and len(local_grads) == arity and \
+                _DERIVATIVE.issuperset(map(type, local_grads)):
+            return result
+        if isinstance(local_grads, (tuple, list)) and len(local_grads) == arity:
+            value = real_number(value, f"the value that operation {name!r} returned")
+            where = f"the derivative that operation {name!r} returned for parameter"
+            return value, tuple(real_number(d, f"{where} {i}") for i, d in enumerate(local_grads))
+    raise TypeError(f"operation {name!r} must return (value, local_derivatives) with one derivative per "
+                    f"parameter ({arity}); got {result!r}")
+
+
+def arithmetic(symbol):
+    """``operation`` for the operators + - * / **, on a leaner path: three times faster.
+
+    They are most of the nodes a loop like ``y = y * 1.0001 + 0.0001`` makes, so they take two
+    arguments only and trust their rules (the table below, checked by the tests) instead of checking
+    what each returns. A constant shows in the op's name: ``x * 2`` has op "*2", ``2 ** x`` "2**".
+    Anything but a Value or a number on either side is NotImplemented, so Python raises TypeError.
+    """
+
+    def make(rule):
+        @functools.wraps(rule)
+        def apply(a, b):
+            if isinstance(a, Value):
+                if isinstance(b, Value):
+                    value, local_grads = rule(a.data, b.data)
+                    return Value(value, "", symbol, (a, b), local_grads)
+                c = b if type(b) is float else _number_or_none(b)
+                if c is None:
+                    return NotImplemented
+                value, (local, _) = rule(a.data, c)
+                return Value(value, "", constant_op(symbol, c, True), (a,), _one(local))
+            c = a if type(a) is float else _number_or_none(a)
+            if c is None:
+                return NotImplemented
+            value, (_, local) = rule(c, b.data)
+            return Value(value, "", constant_op(symbol, c, False), (b,), _one(local))
+
+        return apply
+
+    return make
+
+
+def _one(local):
+    """``(local,)``; for x + c and x - c the same tuple every time: W4's chain then takes 192 bytes a node, not 216."""
+    return (1.0,) if local == 1.0 else (local,)
+
+
+def _number_or_none(x):
+    """x as a float if it is a real number, else None."""
+    try:
+        return x if type(x) is float else real_number(x, "")
+    except TypeError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)  # a chain y * 1.0001 shares one name, not a million copies
+def constant_op(symbol, c, on_the_right):
+    """'*2', '2**', '1/': an operator's name with the constant on its side."""
+    text = repr(int(c)) if c.is_integer() and builtins.abs(c) < 1e16 else repr(c)
+    return symbol + text if on_the_right else text + symbol
+
+
+class MaskedZero(float):
+    """A local derivative that is 0 by construction (relu at x <= 0, x**0): times anything it is 0.
+
+    PyTorch masks such gradients instead of multiplying them, so an inf or nan arriving from above
+    stays out: ``sqrt(relu(x))`` at x < 0 gives x the gradient 0, not 0 * inf = nan.
+    """
+
+    __slots__ = ()
+
+    def __mul__(self, other):
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+ZERO = MaskedZero(0.0)
+_VALUE, _DERIVATIVE = {Value}, {float, MaskedZero}
+_DATA = operator.attrgetter("data")

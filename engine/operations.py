@@ -1,0 +1,232 @@
+"""The table: each built-in operation's value and local derivatives, side by side, one short rule each.
+
+Each rule takes floats and returns its value and its local derivatives, one per parameter;
+``@operation`` (``engine/operation.py``) makes it an operation on Values. To add one, write its
+rule here with ``@operation`` and, if it is a function of one Value, add it to ``FUNCTIONS``: the
+CLI, nn's activations and the tests read that list, and it becomes a Value method.
+"""
+
+import builtins
+import math
+import operator
+
+from engine import numerics
+from engine.checks import real_number
+from engine.operation import ZERO, arithmetic, constant_op, operation
+from engine.value import Value
+
+
+# -------------------------------------------------------------------- one Value, or two, in one node
+# Each function takes floats and returns its value and its local derivatives, one per parameter.
+
+
+@arithmetic("+")
+def add(a, b):
+    """a + b;  d/da = 1, d/db = 1"""
+    return a + b, (1.0, 1.0)
+
+
+@arithmetic("-")
+def sub(a, b):
+    """a - b;  d/da = 1, d/db = -1"""
+    return a - b, (1.0, -1.0)
+
+
+@arithmetic("*")
+def mul(a, b):
+    """a * b;  d/da = b, d/db = a"""
+    return a * b, (b, a)
+
+
+@arithmetic("/")
+def div(a, b):
+    """a / b;  d/da = 1/b, d/db = -a/b^2 (a/0 = inf and 0/0 = nan, as in IEEE arithmetic)"""
+    q = numerics.divide(a, b)
+    return q, (numerics.divide(1.0, b), -numerics.divide(q, b))
+
+
+@arithmetic("**")
+def pow(a, b):
+    """a^b;  d/da = b a^(b-1), d/db = a^b ln a (PyTorch's choices where these are undefined)"""
+    out = numerics.power(a, b)
+    da = ZERO if b == 0.0 else b * numerics.power(a, b - 1.0)  # x**0 is 1 whatever x is
+    db = 0.0 if a == 0.0 and b >= 0.0 else out * numerics.log(a)
+    return out, (da, db)
+
+
+@operation
+def neg(x):
+    """-x;  d/dx = -1"""
+    return -x, (-1.0,)
+
+
+@operation
+def abs(x):
+    """|x|;  d/dx = sign(x), with sign(0) = 0 as in PyTorch"""
+    return builtins.abs(x), ((x > 0.0) - (x < 0.0) + 0.0,)
+
+
+@operation
+def exp(x):
+    """e^x;  d/dx = e^x"""
+    y = numerics.exp(x)
+    return y, (y,)
+
+
+@operation
+def log(x):
+    """ln x;  d/dx = 1/x  (log 0 = -inf, log of a negative number = nan)"""
+    return numerics.log(x), (numerics.divide(1.0, x),)
+
+
+@operation
+def sqrt(x):
+    """sqrt(x);  d/dx = 1 / (2 sqrt(x))"""
+    y = numerics.sqrt(x)
+    return y, (numerics.divide(1.0, 2.0 * y),)
+
+
+@operation
+def tanh(x):
+    """tanh(x);  d/dx = 1 - tanh(x)^2"""
+    t = math.tanh(x)
+    return t, (1.0 - t * t,)
+
+
+@operation
+def sigmoid(x):
+    """s(x) = 1 / (1 + e^-x);  d/dx = s(x) (1 - s(x))"""
+    s = numerics.sigmoid(x)
+    return s, (s * (1.0 - s),)
+
+
+@operation
+def relu(x):
+    """max(0, x);  d/dx = 1 if x > 0 else 0 (a masked 0; relu(nan) is nan with derivative 1, as in PyTorch)"""
+    return (0.0, (ZERO,)) if x <= 0.0 else (x, (1.0,))
+
+
+@operation
+def leaky_relu(x, slope=0.01):
+    """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope, d/dslope = 0 if x > 0 else x"""
+    return (x, (1.0, 0.0)) if x > 0.0 else (slope * x, (slope, x))
+
+
+@operation
+def softplus(x):
+    """ln(1 + e^x), a smooth relu;  d/dx = s(x) = 1 / (1 + e^-x), 1 above x = 20 (as PyTorch)"""
+    return numerics.softplus(x), (1.0 if x > 20.0 else numerics.sigmoid(x),)
+
+
+@operation
+def sin(x):
+    """sin(x);  d/dx = cos(x)"""
+    return numerics.sin(x), (numerics.cos(x),)
+
+
+@operation
+def cos(x):
+    """cos(x);  d/dx = -sin(x)"""
+    return numerics.cos(x), (-numerics.sin(x),)
+
+
+# The functions of one Value: the CLI, nn's activations and the tests read this list, and each is
+# also a Value method (x.tanh() is tanh(x)). The operators above are Value's own methods.
+FUNCTIONS = (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, softplus, sin, cos, abs)
+
+
+# -------------------------------------------------------------------- fused nodes: many parents, one node
+# A sum of n terms as one node, not n - 1: smaller drawings, and far less work in a network.
+
+
+def sum(values):
+    """One node for v1 + v2 + ... + vn, with every local derivative 1.
+
+    Numbers among the values are constants: they add to the result but are not parents.
+    (Python's built-in ``sum`` works on Values too, but it builds n nodes instead of one.)
+
+    >>> import engine
+    >>> s = engine.sum([Value(1.0), Value(2.0), 3])
+    >>> s.data, len(s.parents), s.op
+    (6.0, 2, 'sum+3')
+    """
+    values = tuple(values)
+    nodes = tuple(v for v in values if isinstance(v, Value))
+    constant = math.fsum(real_number(v, "sum(values)") for v in values if not isinstance(v, Value))
+    op = constant_op("sum+", constant, True) if constant else "sum"
+    return Value(builtins.sum([v.data for v in nodes], constant), "", op, nodes, (1.0,) * len(nodes))
+
+
+def dot(ws, xs, bias=None):
+    """One node for w1*x1 + ... + wn*xn (+ bias): the weighted sum of a neuron.
+
+    d/dwi = xi, d/dxi = wi, d/dbias = 1. Either side may hold Values or plain numbers (numbers are
+    constants, as the inputs of a first layer are). Parents: the weights, the bias, the inputs.
+
+    >>> import engine
+    >>> w = [Value(0.5), Value(-1.0)]
+    >>> z = engine.dot(w, [2.0, 3.0], bias=Value(0.25))
+    >>> z.data, z.local_grads
+    (-1.75, (2.0, 3.0, 1.0))
+    """
+    ws, xs = tuple(ws), tuple(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
+    return dots([ws], xs, [bias])[0]
+
+
+def dots(weight_rows, xs, biases=None):
+    """Each row's weighted sum ``dot(row, xs, bias)``: a whole layer of neurons in one call.
+
+    The same nodes as calling ``dot`` once per row, but the inputs are checked and read once for
+    all rows. This is where a network's speed comes from (nn's ``Layer`` calls it), and it is public
+    so that a network of your own is as fast.
+
+    Args:
+        weight_rows: one sequence of weights per neuron, each as long as ``xs``.
+        xs: the inputs, Values or numbers.
+        biases: one bias per row (a Value, a number or None), or None for no biases.
+
+    >>> import engine
+    >>> rows = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]
+    >>> [z.data for z in engine.dots(rows, [3.0, 4.0], biases=[Value(0.5), None])]
+    [11.5, -1.0]
+    """
+    xs = xs if type(xs) is tuple else tuple(xs)
+    rows = [row if type(row) is tuple else tuple(row) for row in weight_rows]
+    biases = [None] * len(rows) if biases is None else list(biases)
+    if len(biases) != len(rows):
+        raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
+    if _FLOAT.issuperset(map(type, xs)):  # a first layer: the inputs are numbers, not Values
+        inputs, numbers = (), xs
+    else:
+        numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
+        inputs = xs if _VALUE.issuperset(map(type, xs)) else None  # None: Values mixed with numbers
+    with_bias = (*numbers, 1.0)  # a bias is a weight whose input is 1
+    nodes = []
+    for i, (row, bias) in enumerate(zip(rows, biases)):
+        if len(row) != len(xs):
+            raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
+        w_numbers = [w.data for w in row if type(w) is Value]  # all of them, if row holds only Values
+        if inputs is not None and len(w_numbers) == len(row) and (bias is None or type(bias) is Value):
+            # A neuron's usual shape. A first layer's rows share one tuple of local derivatives.
+            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0)
+            if bias is None:
+                parents, local_grads = row + inputs, (*numbers, *w_numbers) if inputs else numbers
+            else:
+                value += bias.data
+                parents, local_grads = (*row, bias, *inputs), (*with_bias, *w_numbers) if inputs else with_bias
+        else:  # numbers on either side are constants: only the Values become parents
+            weights, x_numbers = (row, numbers) if bias is None else ((*row, bias), with_bias)
+            if bias is not None and not isinstance(bias, Value):
+                weights = (*row, real_number(bias, "dot's bias"))
+            w_numbers = [w.data if isinstance(w, Value) else real_number(w, "dot's weight") for w in weights]
+            value = builtins.sum(map(operator.mul, w_numbers, x_numbers), 0.0)
+            edges = [(w, x) for w, x in zip(weights, x_numbers) if isinstance(w, Value)]
+            edges += [(x, w) for x, w in zip(xs, w_numbers) if isinstance(x, Value)]
+            parents, local_grads = tuple(v for v, _ in edges), tuple(d for _, d in edges)
+        nodes.append(Value(value, "", "dot", parents, local_grads))
+    return nodes
+
+
+_FLOAT, _VALUE = {float}, {Value}
