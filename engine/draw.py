@@ -14,9 +14,10 @@ the same DOT source on every run. Graphviz is imported only here, when something
 import functools
 import html
 import os
-import tempfile
 
 from engine.backward import topological_order
+from engine.clusters import clusters as make_clusters, module_of_each_node, nest, parameter_owners
+from engine.files import write_atomically
 from engine.formatting import number
 from engine.value import Value
 
@@ -71,9 +72,9 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
     order = topological_order(output)[::-1]  # inputs first, so the numbering follows the computation
     _check_size(order, max_nodes, show_ops)
     ids = node_ids(order)
-    owner, module_names = _parameter_owners(modules) if modules is not None else ({}, {})
+    owner, module_names = parameter_owners(modules) if modules is not None else ({}, {})
     parameters = set(owner) if params is None else _as_value_set(params)
-    where = _module_of_each_node(order, owner, module_names)
+    where = module_of_each_node(order, owner, module_names)
 
     graph = _drawing_class()(
         name="chainrule",
@@ -81,7 +82,7 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
-    clusters = _clusters(graphviz, where, module_names)
+    clusters = make_clusters(graphviz, where, module_names)
     roles = set()
     for node in order:
         role = _role(node, output, parameters)
@@ -90,7 +91,7 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
         box.node(ids[node], _value_label(node, role, show_grad, show_op=not show_ops), id=ids[node], shape="plain")
         if show_ops and node.parents:
             box.node(op_id(ids[node]), graphviz.escape(node.op), id=op_id(ids[node]), **OPERATION_STYLE)
-    _nest(graph, clusters, module_names)
+    nest(graph, clusters, module_names)
     graph.node("legend", _legend(roles, show_grad), id="legend", shape="plain")
     for node in order:
         head = op_id(ids[node]) if show_ops else ids[node]
@@ -128,26 +129,6 @@ def write(graph, path):
         except GraphvizNotFound as missing:
             path, note = stem + ".dot", f"the DOT source, not a picture: {missing}"
     return write_atomically(path, graph.source.encode("utf-8")), note
-
-
-def write_atomically(path, data):
-    """Write bytes to a new temporary file beside ``path``, then rename it over ``path``.
-
-    A reader (or a crash) never sees ``path`` half written, and two writers never share a temporary
-    file. Returns ``path``.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
 
 
 def node_ids(order):
@@ -215,93 +196,6 @@ def _role(node, output, parameters):
     if node in parameters:
         return "parameter"
     return "computed" if node.parents else "input"
-
-
-# -------------------------------------------------------------------- modules as clusters
-# A Value does not know which module computed it, so we infer it from the graph: a parameter belongs
-# to the innermost module that lists it; a node computed from parameters belongs to their module (a
-# neuron's weighted sum); any other node belongs to the innermost module that holds all its parents
-# (an activation follows its one input; the loss, computed from the model's output and a data
-# point, belongs to no module). Inputs belong to none.
-
-
-def _parameter_owners(modules):
-    """({parameter: name of the innermost module listing it}, {module name: module})."""
-    named_modules = getattr(modules, "named_modules", None)
-    if not callable(named_modules):
-        raise TypeError(
-            "draw(modules=...) needs a model with named_modules() yielding (name, module) pairs, "
-            f"got {type(modules).__name__}"
-        )
-    module_names = dict(named_modules())
-    owner = {}
-    for name, module in module_names.items():
-        for parameter in module.parameters():
-            if parameter not in owner or _depth(name) > _depth(owner[parameter]):
-                owner[parameter] = name
-    return owner, module_names
-
-
-def _module_of_each_node(order, owner, module_names):
-    where = {}
-    for node in order:  # parents before the nodes computed from them
-        if node in owner:
-            where[node] = owner[node]
-        elif node.parents:
-            names = {owner[p] for p in node.parents if p in owner} or {where[p] for p in node.parents}
-            where[node] = _innermost_common_module(names, module_names)
-        else:
-            where[node] = None
-    return where
-
-
-def _innermost_common_module(names, module_names):
-    if None in names:
-        return None
-    # commonprefix compares element by element, so on lists of name parts it finds the common ancestor.
-    parts = os.path.commonprefix([name.split(".") if name else [] for name in names])
-    return _innermost_module(parts, module_names)
-
-
-def _innermost_module(parts, module_names):
-    """The module named by the longest prefix of ``parts`` that names one (None if none does)."""
-    parts = list(parts)
-    while parts and ".".join(parts) not in module_names:
-        parts.pop()
-    name = ".".join(parts)
-    return name if name in module_names else None
-
-
-def _enclosing_module(name, module_names):
-    return None if name == "" else _innermost_module(name.split(".")[:-1], module_names)
-
-
-def _depth(name):
-    return name.count(".") + 1 if name else 0
-
-
-def _clusters(graphviz, where, module_names):
-    """A cluster subgraph for each module holding a node, and for the modules around those."""
-    shown = set()
-    for name in set(where.values()) - {None}:
-        while name is not None and name not in shown:
-            shown.add(name)
-            name = _enclosing_module(name, module_names)
-    clusters = {}
-    for position, (name, module) in enumerate(module_names.items()):
-        if name in shown:
-            title = f"{name} ({type(module).__name__})" if name else type(module).__name__
-            attributes = {"label": title, "labeljust": "l", "style": "rounded,dashed", "color": "#6b7280"}
-            attributes["fontname"] = "Helvetica"
-            clusters[name] = graphviz.Digraph(name=f"cluster_{position}", graph_attr=attributes)
-    return clusters
-
-
-def _nest(graph, clusters, module_names):
-    """Put each cluster inside its enclosing module's, innermost first (a subgraph is copied when added)."""
-    for name in sorted(clusters, key=_depth, reverse=True):
-        enclosing = _enclosing_module(name, module_names)
-        clusters.get(enclosing, graph).subgraph(clusters[name])
 
 
 # -------------------------------------------------------------------- checking input

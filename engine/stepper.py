@@ -10,7 +10,8 @@ import os
 from importlib import resources
 
 from engine.backward import topological_order
-from engine.draw import draw, edge_id, flow_text, grad_text, node_ids, write_atomically
+from engine.draw import draw, edge_id, flow_text, grad_text, node_ids
+from engine.files import write_atomically
 from engine.steps import backward_steps
 from engine.value import Value
 
