@@ -1,6 +1,9 @@
-"""W1 and W2: the same multilayer perceptron in four engines, started from the same weights.
+"""W1 and W2: the same multilayer perceptron in several engines, started from the same weights.
 
 - ``chainrule``: ``nn.MLP`` with nn's losses and ``SGD``, written the way a user writes it.
+- ``chainrule-own`` (W1 only): a learner's own MLP on the public engine API, nothing from nn:
+  lists of ``engine.Value``, ``engine.dots`` for a layer's weighted sums, ``.relu()``,
+  ``engine.sum`` and a plain SGD loop: what the engine gives someone who writes their own network.
 - ``micrograd``: micrograd 0.1.0's own ``MLP``, its step exactly as in micrograd's demo notebook.
 - ``torch-scalar``: PyTorch with one 0-d tensor per scalar, neurons built as micrograd builds them:
   what a general tensor library costs when it is used one number at a time.
@@ -14,7 +17,9 @@ computes something else would make the table meaningless.
 
 import itertools
 import math
+import random
 
+import engine
 import nn
 
 # micrograd's demo regularises with 1e-4 * sum(p^2).
@@ -83,6 +88,68 @@ class Chainrule:
 
     def gradients(self):
         return mlp_gradients(self.model)
+
+
+class OwnMLP:
+    """An MLP as a learner writes it after reading ``engine/value.py``, with nothing from nn.
+
+    A layer is a list of weight rows (one list of Values per neuron) and a list of biases;
+    ``engine.dots`` makes the layer's weighted sums, one dot node per neuron; every layer but the
+    last applies ReLU. Weights start as micrograd's do, uniform in [-1, 1]; biases at 0.
+    """
+
+    def __init__(self, nin, sizes):
+        fan_ins = [nin, *sizes]
+        self.layers = [
+            ([[engine.Value(random.uniform(-1, 1)) for _ in range(fan_in)] for _ in range(size)],
+             [engine.Value(0.0) for _ in range(size)])
+            for fan_in, size in zip(fan_ins, sizes)
+        ]
+
+    def __call__(self, x):
+        last = len(self.layers) - 1
+        for i, (rows, biases) in enumerate(self.layers):
+            sums = engine.dots(rows, x, biases)
+            x = sums if i == last else [s.relu() for s in sums]
+        return x
+
+    def parameters(self):
+        """Neuron by neuron, its weights then its bias."""
+        return [p for rows, biases in self.layers for row, b in zip(rows, biases) for p in (*row, b)]
+
+
+class ChainruleOwn:
+    """A learner's own MLP (``OwnMLP``) with the hinge loss, L2 and SGD written out on the public engine API."""
+
+    name = "chainrule-own"
+
+    def __init__(self, weights, X, y, lr):
+        nin, sizes = _shape(weights)
+        self.model = OwnMLP(nin, sizes)
+        for (rows, biases), layer_weights in zip(self.model.layers, weights):
+            for row, bias, (ws, b) in zip(rows, biases, layer_weights):
+                for p, w in zip(row, ws):
+                    p.data = w
+                bias.data = b
+        self.X, self.y, self.lr = X, y, lr
+        self.parameters = self.model.parameters()
+
+    def moons_step(self):
+        """micrograd's demo step, the learner's way. Gradients are zeroed before backward, as micrograd's
+        demo does, rather than in the update loop, so that they can still be read for the agreement check."""
+        params = self.parameters
+        scores = [self.model(x)[0] for x in self.X]
+        data_loss = engine.sum((1 - y * score).relu() for y, score in zip(self.y, scores)) / len(scores)
+        loss = data_loss + L2_ALPHA * engine.sum(p * p for p in params)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= self.lr * p.grad
+        return loss.data
+
+    def gradients(self):
+        return [p.grad for p in self.parameters]
 
 
 # -------------------------------------------------------------------- micrograd
@@ -264,12 +331,18 @@ class TorchVectorised:
 # -------------------------------------------------------------------- building and checking
 
 
-ENGINES = {engine.name: engine for engine in (Chainrule, Micrograd, TorchScalar, TorchVectorised)}
+ENGINES = {engine.name: engine for engine in (Chainrule, ChainruleOwn, Micrograd, TorchScalar, TorchVectorised)}
 
 
-def engines(weights, X, y, lr):
-    """Every engine, each holding its own copy of ``weights`` and the data X, y."""
-    return [engine(weights, X, y, lr) for engine in ENGINES.values()]
+def running(method):
+    """The names of the engines that take part in a workload: those with its method, "moons_step" (W1) or
+    "digits_sample" (W2). The learner's own MLP has only the first."""
+    return [name for name, engine in ENGINES.items() if hasattr(engine, method)]
+
+
+def engines(weights, X, y, lr, names=None):
+    """The engines called ``names`` (default: all), each holding its own copy of ``weights`` and the data X, y."""
+    return [ENGINES[name](weights, X, y, lr) for name in (ENGINES if names is None else names)]
 
 
 def moons_workload(points=100, sizes=(16, 16, 1), lr=0.01, seed=0):

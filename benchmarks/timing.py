@@ -143,12 +143,14 @@ class Workers(dict):
     def __init__(self, names):
         super().__init__((name, Worker(name)) for name in names)
 
-    def load(self, factory, *args):
-        """Every worker loads ``factory(its name, *args)``, all at once (PyTorch takes seconds to import)."""
-        for name, worker in self.items():
-            worker._send("load", factory, (name, *args))
-        for worker in self.values():
-            worker._receive("load")
+    def load(self, factory, *args, names=None):
+        """The workers called ``names`` (default: all) load ``factory(its name, *args)``, all at once (PyTorch
+        takes seconds to import)."""
+        names = list(self) if names is None else names
+        for name in names:
+            self[name]._send("load", factory, (name, *args))
+        for name in names:
+            self[name]._receive("load")
 
     def __enter__(self):
         return self

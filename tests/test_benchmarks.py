@@ -15,9 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nn  # noqa: E402
 from benchmarks import chain, networks  # noqa: E402
-from engine.backward import interior_and_leaves  # noqa: E402
+from engine import topological_order  # noqa: E402
 
-ENGINES = {"chainrule", "micrograd", "torch-scalar", "torch-vectorised"}
+ENGINES = {"chainrule", "chainrule-own", "micrograd", "torch-scalar", "torch-vectorised"}
+DIGITS_ENGINES = ENGINES - {"chainrule-own"}  # the learner's own MLP runs W1 only
 
 
 # -------------------------------------------------------------------- W1, W2: the same network everywhere
@@ -32,18 +33,26 @@ def test_moons_step_agrees_across_engines(torch, micrograd):
 
 
 def test_digits_samples_agree_across_engines(torch, micrograd):
-    engines = networks.engines(*networks.digits_workload(samples=3, sizes=(5, 10)))
+    engines = networks.engines(*networks.digits_workload(samples=3, sizes=(5, 10)), networks.running("digits_sample"))
     errors = networks.check_agreement(engines, networks.first_samples)
-    assert set(errors) == ENGINES
+    assert set(errors) == DIGITS_ENGINES
     assert max(errors.values()) <= 1e-12
 
 
 def test_a_wrong_engine_is_caught(torch, micrograd):
     engines = networks.engines(*networks.moons_workload(points=8, sizes=(4, 4, 1)))
-    micrograd_engine = engines[1]
+    micrograd_engine = engines[list(networks.ENGINES).index("micrograd")]
     micrograd_engine.model.layers[0].neurons[0].w[0].data += 1e-6
     with pytest.raises(networks.EnginesDisagree, match="micrograd and chainrule disagree"):
         networks.check_agreement(engines, networks.one_step)
+
+
+def test_the_learners_own_mlp_makes_one_dot_node_per_neuron():
+    model = networks.OwnMLP(2, [3, 1])
+    (score,) = model((0.5, -1.0))
+    ops = [node.op for node in topological_order(score) if node.parents]
+    assert sorted(ops) == ["dot"] * 4 + ["relu"] * 3
+    assert len(model.parameters()) == 3 * 3 + 4
 
 
 def test_micrograd_exp_and_log_give_their_derivatives(micrograd):
@@ -89,7 +98,9 @@ def test_quick_run_prints_every_row_and_writes_json(torch, micrograd, tmp_path, 
     report = json.loads(path.read_text())
     assert set(report["results"]) == {"W1", "W2", "W3", "W4", "W5"}
     assert {row["engine"] for row in report["rows"] if row["workload"].startswith("W1")} == ENGINES
-    assert len(report["targets"]) == 7
+    assert {row["engine"] for row in report["rows"] if row["workload"].startswith("W2")} == DIGITS_ENGINES
+    assert len(report["targets"]) == 8
+    assert "chainrule-own" in report["results"]["W1"]["agreement"]
     assert {"platform", "python", "cpu_count", "date"} <= set(report["machine"])
     assert all(target["name"] in table for target in report["targets"])
 
@@ -105,7 +116,7 @@ def test_the_floor_counts_the_work_of_one_digit():
     seconds, (multiply_adds, nodes, parents, live_edges) = floor.loops(model, tuple(X[0]), y[0])
     assert multiply_adds == 32 * 65 + 10 * 33  # every weight and bias once
     loss = nn.cross_entropy(model(X[0]), y[0])
-    interior, _ = interior_and_leaves(loss, keep_leaves=False)
+    interior = [node for node in topological_order(loss) if node.parents]
     assert nodes == len(interior)
     edges = sum(len(node.parents) for node in interior)
     first_layer = 32 * 65  # the walk does not look into a first-layer neuron's weights
