@@ -27,7 +27,7 @@ matplotlib.use("Agg")  # files only, no window
 from engine import Value, explain, no_grad, stepper
 from engine.draw import draw, write
 from nn import MLP, SGD, datasets, evaluate, fit, hinge_loss, linear_decay
-from nn.cli import decision_boundary_figure, save_figure
+from nn.figures import decision_boundary_figure, save_figure
 
 EPOCHS = 200
 SEED = 0

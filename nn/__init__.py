@@ -12,7 +12,10 @@ Everything is built from ``engine`` Values, so every weight's gradient can be dr
 """
 
 from nn import datasets
-from nn.module import MLP, RNN, Dropout, Layer, Module, Neuron, Residual, RNNCell, Sequential, initial_weights
+from nn.callbacks import Callback, DeadReLUs, GradientNorms, dead_relu_fraction
+from nn.layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron, Residual, Sequential
+from nn.modules import Module, initial_weights
+from nn.recurrent import RNN, RNNCell
 from nn.losses import (
     bce_with_logits,
     binary_cross_entropy,
@@ -36,17 +39,19 @@ from nn.optim import (
     step_decay,
 )
 from nn.serialize import load, load_state_dict, save, state_dict
-from nn.train import History, accuracy, dead_relu_fraction, evaluate, fit
+from nn.history import History
+from nn.train import accuracy, evaluate, fit
 from nn.torch_bridge import to_torch
 
 __all__ = [
     "datasets",
     "Module", "Neuron", "Layer", "Sequential", "MLP", "Dropout", "Residual", "RNNCell", "RNN", "initial_weights",
+    "ACTIVATIONS",
     "mse_loss", "hinge_loss", "binary_cross_entropy", "bce_with_logits", "cross_entropy", "softmax",
     "l1_penalty", "l2_penalty",
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "step_decay", "linear_decay", "cosine_decay",
     "clip_grad_norm", "clip_grad_value",
     "state_dict", "load_state_dict", "save", "load",
-    "fit", "evaluate", "accuracy", "dead_relu_fraction", "History",
+    "fit", "evaluate", "accuracy", "dead_relu_fraction", "History", "Callback", "GradientNorms", "DeadReLUs",
     "to_torch",
 ]

@@ -1,6 +1,12 @@
-"""Checking settings where they come in: each raises ValueError naming the setting and the bad value."""
+"""Checking settings where they come in: each raises ValueError naming the setting and the bad value.
+
+Whether something is a number at all is ``engine.checks.real_number``'s question (a TypeError if
+not); these add the ranges that settings need.
+"""
 
 import math
+
+from engine.checks import real_number
 
 
 def whole_number(n, name, smallest=1):
@@ -12,9 +18,10 @@ def whole_number(n, name, smallest=1):
 
 def finite(x, name):
     """x as a float, if it is a finite real number."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    x = real_number(x, name)
+    if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number, got {x!r}")
-    return float(x)
+    return x
 
 
 def positive(x, name):

@@ -15,11 +15,13 @@ import sys
 from engine import no_grad
 from engine.cli import OneLineErrorParser
 from nn import MLP, SGD, Adam, RMSprop, cosine_decay, cross_entropy, datasets, evaluate, fit, linear_decay, save
+from nn.figures import confusion_matrix_figure, decision_boundary_figure, matplotlib_to_files, save_figure
+from nn.layers import ACTIVATIONS
+from nn.modules import suggested_init
 
 # -------------------------------------------------------------------- recipes
 
 DATASETS = ("moons", "circles", "spiral", "xor", "digits")
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 SCHEDULES = ("cosine", "linear", "constant")
 
@@ -54,97 +56,6 @@ def make_schedule(name, lr, epochs):
     if name == "linear":
         return linear_decay(lr, lr / 10, epochs)
     return None
-
-
-# -------------------------------------------------------------------- pictures
-
-
-def decision_boundary_figure(scores, X, y, title="", test=None, resolution=100):
-    """A figure of the plane coloured by the class the model picks at each point, with the data on top.
-
-    Args:
-        scores: a function from a point ``(x1, x2)`` to one number per class (plain floats); the
-            largest picks the class. The boundary between class k and the rest is where
-            scores[k] - max(other scores) = 0, drawn from those differences on the grid so it is smooth.
-        X, y: the training points and their classes (0, 1, ...), drawn as dots.
-        test: optional ``(X_test, y_test)``, drawn as crosses.
-        resolution: the grid has resolution x resolution points, one forward pass each.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    points = np.array(list(X) + (list(test[0]) if test else []))
-    classes = sorted(set(y) | set(test[1] if test else ()))
-    low, high = points.min(axis=0), points.max(axis=0)
-    pad = 0.1 * (high - low)
-    grid1, grid2 = np.meshgrid(*(np.linspace(low[i] - pad[i], high[i] + pad[i], resolution) for i in range(2)))
-    with no_grad():
-        grid_scores = np.array([scores((float(a), float(b))) for a, b in zip(grid1.ravel(), grid2.ravel())])
-    grid_scores = grid_scores.reshape(resolution, resolution, -1)
-
-    figure, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
-    colours = plt.get_cmap("tab10").colors
-    for k in classes:
-        others = np.delete(grid_scores, k, axis=2).max(axis=2)
-        lead = grid_scores[:, :, k] - others  # > 0 where class k wins
-        ax.contourf(grid1, grid2, lead, levels=[0.0, np.inf], colors=[colours[k]], alpha=0.25)
-        ax.contour(grid1, grid2, lead, levels=[0.0], colors="black", linewidths=0.8)
-    for k in classes:
-        mine = [x for x, t in zip(X, y) if t == k]
-        if mine:
-            ax.scatter(*zip(*mine), s=14, color=colours[k], edgecolors="black", linewidths=0.4, label=f"class {k}")
-        mine = [x for x, t in zip(*test) if t == k] if test else []
-        if mine:
-            ax.scatter(*zip(*mine), s=22, marker="x", color=colours[k], linewidths=1.2)
-    ax.set_title(title)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    legend_title = "dots: training" + (", crosses: test" if test else "")
-    ax.legend(loc="best", fontsize=8, title=legend_title, title_fontsize=8)
-    return figure
-
-
-def confusion_matrix_figure(predicted, actual, classes, title=""):
-    """A classes x classes grid counting the examples of each true class (row) given each prediction (column)."""
-    import matplotlib.pyplot as plt
-
-    counts = [[0] * len(classes) for _ in classes]
-    for p, t in zip(predicted, actual):
-        counts[t][p] += 1
-    figure, ax = plt.subplots(figsize=(6, 5.5), constrained_layout=True)
-    image = ax.imshow(counts, cmap="Blues")
-    peak = max(max(row) for row in counts)
-    for t, row in enumerate(counts):
-        for p, count in enumerate(row):
-            if count:
-                ax.text(p, t, count, ha="center", va="center", fontsize=8,
-                        color="white" if count > peak / 2 else "black")
-    ax.set_xticks(range(len(classes)), classes)
-    ax.set_yticks(range(len(classes)), classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    figure.colorbar(image, ax=ax, shrink=0.8)
-    return figure
-
-
-def save_figure(figure, path):
-    import matplotlib.pyplot as plt
-
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
-
-
-def _matplotlib():
-    """True if matplotlib can be used, drawing to files (no window)."""
-    try:
-        import matplotlib
-    except ImportError:
-        return False
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")
-    return True
 
 
 # -------------------------------------------------------------------- command line
@@ -228,9 +139,9 @@ def build_parser():
     train.add_argument("--hidden", type=layer_sizes, metavar="SIZES",
                        help="hidden layer sizes, e.g. 16,16 or 64, or none for a linear classifier "
                        "(default: 16,16; digits: 32)")
-    train.add_argument("--activation", choices=ACTIVATIONS, default="relu",
-                       help="the hidden layers' activation (default: relu); relu layers start from He's "
-                       "initialisation, the others from Xavier's")
+    train.add_argument("--activation", choices=list(ACTIVATIONS), default="relu",
+                       help="the hidden layers' activation, one of nn's activations (default: relu); relu and "
+                       "leaky_relu layers start from He's initialisation, the others from Xavier's")
     train.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
                        help="sgd, sgd with momentum 0.9, adam, or rmsprop (default: adam)")
     train.add_argument("--lr", type=_number(0.0), metavar="RATE",
@@ -293,7 +204,7 @@ def train(args, parser):
         parser.error(f"--test-fraction {args.test_fraction:g} of {len(X)} examples leaves no test examples")
 
     classes = sorted(set(y))
-    init = "he" if args.activation in ("relu", "leaky_relu") else "xavier"
+    init = suggested_init(args.activation)
     model = MLP(len(X[0]), [*hidden, len(classes)], activation=args.activation, init=init, seed=args.seed)
     test = (X_test, y_test) if X_test is not None else None
     held_out = f", {len(X_test)} test" if test else ""
@@ -314,7 +225,7 @@ def train(args, parser):
 
     model.eval()
     written = []
-    if _matplotlib():
+    if matplotlib_to_files():
         written += _pictures(args, history, model, scores, X_train, y_train, test, classes)
     else:
         print('no pictures: matplotlib is not installed (pip install "chainrule[demos]")')

@@ -3,7 +3,8 @@
 A loss over a batch is the mean of the per-example losses, as PyTorch's default (``reduction="mean"``).
 Each is built from few nodes (one ``engine.sum`` or ``engine.dot`` where a plain ``sum`` would make
 n nodes), so its graph stays small to draw and fast to differentiate. Targets are checked where they
-come in: a label that cannot be right raises ``ValueError`` naming it.
+come in: a label that cannot be right raises ``ValueError`` naming it (one that is not a number
+at all, ``TypeError``).
 """
 
 import numbers
@@ -11,6 +12,7 @@ import operator
 
 import engine
 from engine import Value
+from engine.checks import real_number
 from nn.checks import paired
 
 # -------------------------------------------------------------------- regression
@@ -29,7 +31,7 @@ def mse_loss(predictions, targets):
     ps, ts = _flat(predictions), _flat(targets)
     paired(ps, ts, "predictions", "targets")
     for t in ts:
-        _number(t, "mse_loss target")
+        real_number(t, "mse_loss target")
     errors = [p - t for p, t in zip(ps, ts)]
     return engine.dot(errors, errors) / len(errors)  # one node for the sum of squares
 
@@ -148,7 +150,7 @@ def l1_penalty(parameters, alpha=1.0):
     >>> l1_penalty([Value(-2.0), Value(3.0)], alpha=0.5).data
     2.5
     """
-    return engine.sum([abs(p) for p in parameters]) * _number(alpha, "l1_penalty alpha")
+    return engine.sum([abs(p) for p in parameters]) * real_number(alpha, "l1_penalty alpha")
 
 
 def l2_penalty(parameters, alpha=1.0):
@@ -158,7 +160,7 @@ def l2_penalty(parameters, alpha=1.0):
     0.0013
     """
     parameters = tuple(parameters)
-    return engine.dot(parameters, parameters) * _number(alpha, "l2_penalty alpha")
+    return engine.dot(parameters, parameters) * real_number(alpha, "l2_penalty alpha")
 
 
 # -------------------------------------------------------------------- checking input
@@ -175,12 +177,6 @@ def _flat(xs):
         else:
             flat.append(x)
     return flat
-
-
-def _number(x, what):
-    if isinstance(x, Value) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
-    return float(x)
 
 
 def _binary_label(t, loss):

@@ -11,11 +11,11 @@ pickle, loading a file can never run code.
 """
 
 import json
-import numbers
 import os
-import tempfile
 
 from engine import Value
+from engine.checks import real_number
+from engine.files import write_atomically
 
 FORMAT, VERSION = "chainrule.nn", 1
 
@@ -51,14 +51,14 @@ def load_state_dict(module, state, source="state dict"):
         raise ValueError(f"{source}: unexpected key {unexpected[0]!r}{_and_more(unexpected)}; was it saved from another model?")
     updates = []
     for name, group in groups.items():
-        numbers_ = state[name]
+        saved = state[name]
         if isinstance(group, Value):
-            updates.append((group, _number(numbers_, source, name)))
+            updates.append((group, _number(saved, source, name)))
             continue
-        if not isinstance(numbers_, list) or len(numbers_) != len(group):
-            got = f"{len(numbers_)} numbers" if isinstance(numbers_, list) else type(numbers_).__name__
+        if not isinstance(saved, list) or len(saved) != len(group):
+            got = f"{len(saved)} numbers" if isinstance(saved, list) else type(saved).__name__
             raise ValueError(f"{source}: wrong shape for {name!r}: the model has {len(group)} numbers there, got {got}")
-        updates.extend((value, _number(x, source, f"{name}[{i}]")) for i, (value, x) in enumerate(zip(group, numbers_)))
+        updates.extend((value, _number(x, source, f"{name}[{i}]")) for i, (value, x) in enumerate(zip(group, saved)))
     for value, x in updates:
         value.data = x
 
@@ -66,24 +66,10 @@ def load_state_dict(module, state, source="state dict"):
 def save(module, path):
     """Write ``module``'s parameters to ``path`` as JSON.
 
-    Atomic: the file is written beside ``path`` under a temporary name and then renamed over it, so
-    a crash mid-save leaves the previous file whole.
+    Atomic (``engine.files.write_atomically``): a crash mid-save leaves the previous file whole.
     """
     document = {"format": FORMAT, "version": VERSION, "model": repr(module), "parameters": state_dict(module)}
-    text = json.dumps(document, indent=1)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())  # on disk before the rename, or a power cut could leave an empty file
-        os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, json.dumps(document, indent=1).encode("utf-8"))
 
 
 def load(module, path):
@@ -112,12 +98,11 @@ def _named_groups(module):
 
 
 def _number(x, source, name):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{source}: {name!r} must be a number, got {type(x).__name__}: {x!r}")
+    """x as a float; a file holding something else is a corrupt file, so a ValueError."""
     try:
-        return float(x)
-    except OverflowError:
-        raise ValueError(f"{source}: {name!r} is too large for a float: {x!r}") from None
+        return real_number(x, f"{source}: {name!r}")
+    except TypeError as error:
+        raise ValueError(str(error)) from None
 
 
 def _and_more(names):

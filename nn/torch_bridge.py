@@ -6,7 +6,7 @@ gradients agree with chainrule's to about 1e-15. PyTorch is optional: it is impo
 asked for, and never by ``import nn``.
 """
 
-from nn.module import Dropout, Layer, Neuron, Sequential
+from nn.layers import Dropout, Layer, Neuron, Sequential
 
 
 def to_torch(model):
@@ -56,16 +56,19 @@ def _convert(part, torch):
 
 
 def _activation(name, torch):
+    """The torch module that does what activation ``name`` does: nothing for "linear"."""
     if name == "linear":
         return []
-    return [
-        {
-            "relu": torch.nn.ReLU,
-            "tanh": torch.nn.Tanh,
-            "sigmoid": torch.nn.Sigmoid,
-            "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
-        }[name]()
-    ]
+    twins = {
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),  # the engine's default slope
+    }
+    if name not in twins:
+        raise ValueError(f"to_torch has no PyTorch module for the activation {name!r}; it converts "
+                         f"{', '.join(map(repr, twins))} and 'linear'")
+    return [twins[name]()]
 
 
 def _import_torch():

@@ -1,8 +1,8 @@
 """The training loop: forward, loss, backward, (clip), step, for every batch of every epoch.
 
 ``fit`` runs the loop, evaluates under ``no_grad`` after each epoch, stops early once the loss has
-converged and returns a ``History``. ``evaluate`` and ``accuracy`` are the pieces it uses to judge
-a model, and work on their own.
+converged and returns a ``History``; observers (``nn.callbacks``) record what else they see on the
+way. ``evaluate`` and ``accuracy`` are the pieces it uses to judge a model, and work on their own.
 """
 
 import math
@@ -10,11 +10,11 @@ import sys
 import time
 
 from engine import no_grad
+from nn.callbacks import DeadReLUs, GradientNorms
 from nn.checks import non_negative, paired, whole_number
 from nn.datasets import batches
 from nn.history import History
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, l1_penalty, l2_penalty
-from nn.module import Layer
 from nn.optim import Adam, clip_grad_norm
 
 # -------------------------------------------------------------------- right or wrong, per loss
@@ -99,93 +99,45 @@ def evaluate(model, X, y, loss, is_right=None):
     return value, (None if rule is None else sum(map(rule, outputs, y)) / len(y))
 
 
-def dead_relu_fraction(model, X):
-    """The fraction of the model's ReLU neurons (in its ``Layer``s) that output 0 for every row of X.
-
-    A dead ReLU passes no gradient back (relu'(x) = 0 for x <= 0), so nothing ever revives it.
-    Returns None for a model without ReLU layers.
-
-    >>> from nn import MLP
-    >>> dead_relu_fraction(MLP(2, [4, 1], seed=0), [(0.5, -0.5), (1.0, 1.0)]) <= 1.0
-    True
-    """
-    layers = _relu_layers(model)
-    if not layers:
-        return None
-    was_training = model.training
-    model.eval()
-    _start_counting(layers)
-    try:
-        with no_grad():
-            for x in _rows(X):
-                model(x)
-        return _dead_fraction(layers)
-    finally:
-        _stop_counting(layers)
-        model.train(was_training)
-
-
-def _relu_layers(model):
-    return [m for _, m in model.named_modules() if isinstance(m, Layer) and m.activation == "relu"]
-
-
-def _start_counting(layers):
-    for layer in layers:
-        layer.fired = [False] * layer.nout
-
-
-def _dead_fraction(layers):
-    flags = [flag for layer in layers for flag in layer.fired]
-    return flags.count(False) / len(flags)
-
-
-def _stop_counting(layers):
-    for layer in layers:
-        layer.fired = None
-
-
 # -------------------------------------------------------------------- the loop
 
 
 def fit(
-    model,
-    X,
-    y,
-    loss,
-    optimizer=None,
-    epochs=20,
-    batch_size=32,
-    validation=None,
-    tol=1e-4,
-    patience=5,
-    schedule=None,
-    clip_norm=None,
-    l1=0.0,
-    l2=0.0,
-    shuffle=True,
-    seed=0,
-    is_right=None,
-    progress=None,
+    model, X, y, loss, optimizer=None, *,
+    epochs=20, batch_size=32, shuffle=True, seed=0,         # the batches
+    schedule=None, l1=0.0, l2=0.0, clip_norm=None,          # each step
+    validation=None, is_right=None, patience=5, tol=1e-4,   # each epoch's judgement, and when to stop
+    progress=None, callbacks=(),                            # who watches
 ):
     """Train ``model`` on ``(X, y)``: for each batch, forward, loss, backward, (clip), step.
 
-    Args:
+    What to train (the only positional arguments):
         model: a Module; called on one row of X at a time.
         X, y: the training rows (sequences of numbers, turned into tuples of floats once) and targets.
         loss: a loss function ``loss(outputs, targets) -> Value``, e.g. ``nn.cross_entropy``.
         optimizer: defaults to ``Adam(model.parameters(), lr=0.01)``.
+
+    The batches:
         epochs: the most passes over the data.
         batch_size: examples per step; None for the whole set (full-batch gradient descent).
-        validation: ``(X_val, y_val)``, evaluated under ``no_grad`` after every epoch.
-        tol, patience: stop once the training loss has not improved by a relative ``tol`` for
-            ``patience`` epochs in a row (``patience=None`` never stops early).
-        schedule: a function epoch -> learning rate (``linear_decay``, ...), applied at each epoch's start.
-        clip_norm: clip the gradients' joint norm to this before each step.
-        l1, l2: add ``l1_penalty(parameters, l1)`` and ``l2_penalty(parameters, l2)`` to each batch's loss.
         shuffle, seed: shuffle the batches anew each epoch, reproducibly (epoch k uses seed + k).
+
+    Each step:
+        schedule: a function epoch -> learning rate (``linear_decay``, ...), applied at each epoch's start.
+        l1, l2: add ``l1_penalty(parameters, l1)`` and ``l2_penalty(parameters, l2)`` to each batch's loss.
+        clip_norm: clip the gradients' joint norm to this before each step.
+
+    Each epoch's judgement, and when to stop:
+        validation: ``(X_val, y_val)``, evaluated under ``no_grad`` after every epoch.
         is_right: ``(output, target) -> bool`` for accuracy with a loss ``accuracy`` does not know.
+        patience, tol: stop once the training loss has not improved by a relative ``tol`` for
+            ``patience`` epochs in a row (``patience=None`` never stops early).
+
+    Who watches:
         progress: show a progress bar: None shows one in a notebook or a terminal (not when output
             goes to a file or pipe), True always, False never.
+        callbacks: more observers (``nn.callbacks.Callback``), called after the two that always
+            watch: ``GradientNorms`` and ``DeadReLUs``, which fill ``grad_norms`` and ``dead_relu``.
 
     Returns:
         A ``History``. The recorded training loss is the data loss, without the l1 / l2 penalty, so
@@ -201,115 +153,95 @@ def fit(
     """
     start = time.perf_counter()
     X, y = _rows(X), list(y)
-    paired(X, y, "rows", "targets")
-    if not callable(loss):
-        raise TypeError(f"loss must be a function loss(outputs, targets), got {type(loss).__name__}")
-    whole_number(epochs, "epochs")
-    if patience is not None:
-        whole_number(patience, "patience (or None)")
-    non_negative(tol, "tol")
-    if batch_size is not None:
-        whole_number(batch_size, "batch_size (or None for full batches)")
-    named = model.named_parameters()  # also labels every parameter with its name
-    parameters = tuple(value for _, value in named)
+    _check_settings(X, y, loss, epochs, batch_size, patience, tol)
+    parameters = model.parameters()  # also labels every parameter with its name
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
-    layers = _layer_groups(model, named)
     rule = _rule(loss, is_right)
-    relu_layers = _relu_layers(model)
+    observers = [GradientNorms(), DeadReLUs(), *callbacks]
     steps_per_epoch = 1 if batch_size is None else math.ceil(len(X) / batch_size)
     bar = _progress_bar(progress, epochs * steps_per_epoch)
-
     history = History()
-    was_training = model.training
     best, waited = None, 0
+    was_training = model.training
     try:
         model.train()
+        for observer in observers:
+            observer.on_fit_start(model)
         for epoch in range(epochs):
             if schedule is not None:
                 optimizer.lr = schedule(epoch)
-            if bar is not None:
-                bar.set_description(f"epoch {epoch + 1}/{epochs}")
-            _start_counting(relu_layers)
-            epoch_batches = batches(X, y, batch_size, shuffle, seed + epoch)
-            train_loss, train_accuracy, norms = _train_one_epoch(
-                model, epoch_batches, loss, optimizer, parameters, l1, l2, clip_norm, layers, rule, bar
-            )
+            bar.set_description(f"epoch {epoch + 1}/{epochs}")
+            total_loss, right, seen = 0.0, 0, 0
+            for xb, yb in batches(X, y, batch_size, shuffle, seed + epoch):
+                outputs = [model(x) for x in xb]
+                data_loss = loss(outputs, yb)
+                objective = data_loss
+                if l1:
+                    objective = objective + l1_penalty(parameters, l1)
+                if l2:
+                    objective = objective + l2_penalty(parameters, l2)
+                optimizer.zero_grad()
+                objective.backward()
+                for observer in observers:
+                    observer.on_after_backward()
+                if clip_norm is not None:
+                    clip_grad_norm(parameters, clip_norm)
+                optimizer.step()
+
+                seen += len(xb)
+                total_loss += data_loss.data * len(xb)
+                if rule is not None:
+                    right += sum(map(rule, outputs, yb))
+                bar.update(1)
+                bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
 
             history.lr.append(optimizer.lr)
-            history.train_loss.append(train_loss)
-            if train_accuracy is not None:
-                history.train_accuracy.append(train_accuracy)
-            for name, norm in norms.items():
-                history.grad_norms.setdefault(name, []).append(norm)
-            if relu_layers:
-                history.dead_relu.append(_dead_fraction(relu_layers))
-                _stop_counting(relu_layers)  # before evaluating: only training examples count
+            history.train_loss.append(total_loss / seen)
+            if rule is not None:
+                history.train_accuracy.append(right / seen)
             if validation is not None:
                 val_loss, val_accuracy = evaluate(model, *validation, loss, is_right)
                 history.val_loss.append(val_loss)
                 if val_accuracy is not None:
                     history.val_accuracy.append(val_accuracy)
-            if bar is not None:
-                bar.set_postfix_str(_epoch_summary(history))
+            for observer in observers:
+                observer.on_epoch_end(epoch, history)
+            bar.set_postfix_str(_epoch_summary(history))
 
             # Converged? Compare with the best loss so far, relative to its size.
-            if best is None or train_loss < best - tol * abs(best):
-                best, waited = train_loss, 0
+            if best is None or history.train_loss[-1] < best - tol * abs(best):
+                best, waited = history.train_loss[-1], 0
             else:
                 waited += 1
                 if patience is not None and waited >= patience:
                     history.stopped_early = True
                     break
     finally:
-        _stop_counting(relu_layers)
+        for observer in observers:
+            observer.on_fit_end()
         model.train(was_training)
-        if bar is not None:
-            bar.close()
+        bar.close()
     history.seconds = time.perf_counter() - start
     return history
 
 
-def _train_one_epoch(model, epoch_batches, loss, optimizer, parameters, l1, l2, clip_norm, layers, rule, bar):
-    """One pass over the batches: forward, loss, backward, clip, step for each.
-
-    Returns the mean data loss per example, the accuracy (None without a rule), and each layer's
-    gradient norm averaged over the batches.
-    """
-    total_loss, right, seen, steps = 0.0, 0, 0, 0
-    norm_sums = dict.fromkeys(layers, 0.0)
-    for xb, yb in epoch_batches:
-        outputs = [model(x) for x in xb]
-        data_loss = loss(outputs, yb)
-        objective = data_loss
-        if l1:
-            objective = objective + l1_penalty(parameters, l1)
-        if l2:
-            objective = objective + l2_penalty(parameters, l2)
-        optimizer.zero_grad()
-        objective.backward()
-        for name, group in layers.items():
-            norm_sums[name] += math.sqrt(math.fsum(p.grad * p.grad for p in group))
-        if clip_norm is not None:
-            clip_grad_norm(parameters, clip_norm)
-        optimizer.step()
-
-        steps += 1
-        seen += len(xb)
-        total_loss += data_loss.data * len(xb)
-        if rule is not None:
-            right += sum(map(rule, outputs, yb))
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
-    mean_norms = {name: norm_sum / steps for name, norm_sum in norm_sums.items()}
-    return total_loss / seen, (right / seen if rule is not None else None), mean_norms
+def _check_settings(X, y, loss, epochs, batch_size, patience, tol):
+    paired(X, y, "rows", "targets")
+    if not callable(loss):
+        raise TypeError(f"loss must be a function loss(outputs, targets), got {type(loss).__name__}")
+    whole_number(epochs, "epochs")
+    if batch_size is not None:
+        whole_number(batch_size, "batch_size (or None for full batches)")
+    if patience is not None:
+        whole_number(patience, "patience (or None)")
+    non_negative(tol, "tol")
 
 
 # -------------------------------------------------------------------- helpers
 
 
 def _rows(X):
-    """Each row as a tuple of floats, once, so that each layer prepares its input without converting it.
+    """Each row as a tuple of floats, once, so that the first layer's ``engine.dots`` converts nothing.
 
     Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are.
     """
@@ -322,30 +254,12 @@ def _rows(X):
     return rows
 
 
-def _layer_groups(model, named):
-    """``{layer name: its parameters}``: one group per direct sub-module (``layers.0``, ...), or the model."""
-    groups = {}
-    for child_name, _ in model.named_children():
-        prefix = child_name + "."
-        group = [value for name, value in named if name.startswith(prefix)]
-        if group:
-            groups[child_name] = group
-    grouped = {id(value) for group in groups.values() for value in group}
-    rest = [value for _, value in named if id(value) not in grouped]
-    if rest:
-        groups[type(model).__name__ if not groups else "(other)"] = rest
-    return groups
-
-
 def _progress_bar(progress, total):
-    """A tqdm bar (a widget in notebooks, text in a terminal), or None when it should stay silent."""
-    if progress is False:
-        return None
-    if progress is None and not (_in_notebook() or _is_terminal(sys.stdout)):
-        return None
+    """A tqdm bar (a widget in notebooks, text in a terminal); when it should stay silent, a disabled one that does nothing."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, file=sys.stdout, unit="step", dynamic_ncols=True)
+    shown = (_in_notebook() or _is_terminal(sys.stdout)) if progress is None else bool(progress)
+    return tqdm(total=total, file=sys.stdout, unit="step", dynamic_ncols=True, disable=not shown)
 
 
 def _in_notebook():

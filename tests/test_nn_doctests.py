@@ -2,10 +2,14 @@
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = ["nn", "nn.module", "nn.losses", "nn.optim", "nn.datasets", "nn.serialize", "nn.train", "nn.history", "nn.torch_bridge"]
+import nn
+
+# Every module of nn, found rather than listed, so that a new one is checked too (__main__ would run the CLI).
+MODULES = ["nn"] + [info.name for info in pkgutil.iter_modules(nn.__path__, "nn.") if info.name != "nn.__main__"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,7 +8,7 @@ import pytest
 
 import engine
 from engine import Value
-from nn import MLP, RNN, Dropout, Layer, Module, Neuron, Residual, RNNCell, Sequential
+from nn import ACTIVATIONS, MLP, RNN, Dropout, Layer, Module, Neuron, Residual, RNNCell, Sequential
 
 
 # -------------------------------------------------------------------- naming
@@ -131,7 +131,7 @@ def test_a_layer_takes_ints_floats_values_and_a_mix(x):
     expected = [sum(w.data * float(xi) for w, xi in zip(n.w, x)) + n.b.data for n in layer.neurons]
     assert [z.data for z in layer(x)] == pytest.approx(expected, abs=1e-12)
     for bad in ([1.0, "2"], [Value(1.0), "2"]):
-        with pytest.raises(TypeError, match="a neuron's input must be a real number .* got str"):
+        with pytest.raises(TypeError, match=r"input must be a real number .* got str: '2'"):
             layer(bad)
 
 
@@ -162,6 +162,26 @@ def test_each_activation_applies_its_function(activation, f):
         z = n.w[0].data * x[0] + n.w[1].data * x[1] + n.b.data
         assert out.data == pytest.approx(f(z), abs=1e-12)
         assert n(x).data == out.data  # the layer's loop computes exactly what each neuron does
+
+
+def test_the_activations_are_the_engines_functions_and_linear():
+    assert set(ACTIVATIONS) == {function.__name__ for function in engine.FUNCTIONS} | {"linear"}
+    n = Neuron(2, activation="exp", seed=0)
+    out = n([0.5, -0.25])
+    assert out.op == "exp" and out.data == pytest.approx(math.exp(out.parents[0].data), rel=1e-15)
+
+
+def test_a_forward_hook_sees_every_call_until_removed():
+    layer = Layer(2, 3, activation="tanh", seed=0)
+    seen = []
+    handle = layer.register_forward_hook(lambda module, x, outputs: seen.append((module, x, outputs)))
+    out = layer([1.0, 2.0])
+    ((module, x, outputs),) = seen
+    assert module is layer and x == [1.0, 2.0] and outputs is out
+    handle.remove()
+    handle.remove()  # removing twice is harmless
+    layer([1.0, 2.0])
+    assert len(seen) == 1
 
 
 def test_the_elementary_graph_gives_the_same_values_and_gradients():
@@ -278,9 +298,11 @@ def test_dropout_drops_a_fraction_p_and_scales_the_rest():
 
 
 def test_dropout_rejects_a_probability_outside_zero_to_one():
-    for p in (-0.1, 1.0, 2, "half"):
+    for p in (-0.1, 1.0, 2):
         with pytest.raises(ValueError, match="dropout probability"):
             Dropout(p)
+    with pytest.raises(TypeError, match="dropout probability p must be a real number"):
+        Dropout("half")
 
 
 def test_residual_adds_the_input_and_its_gradient_path():

@@ -56,6 +56,11 @@ def test_a_module_without_a_torch_equivalent_is_a_type_error(torch):
         RNN(2, 3).to_torch()
 
 
+def test_an_activation_without_a_torch_module_is_named(torch):
+    with pytest.raises(ValueError, match="no PyTorch module for the activation 'sin'"):
+        MLP(2, [3, 1], activation="sin", seed=0).to_torch()
+
+
 def test_import_nn_never_imports_torch_matplotlib_or_tqdm():
     code = "import nn, sys; print(sorted(m for m in ('torch', 'matplotlib', 'tqdm') if m in sys.modules))"
     root = Path(__file__).resolve().parents[1]

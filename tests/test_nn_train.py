@@ -11,6 +11,8 @@ from nn import (
     MLP,
     SGD,
     Adam,
+    Callback,
+    DeadReLUs,
     Dropout,
     History,
     Layer,
@@ -189,7 +191,82 @@ def test_fit_counts_the_relus_that_never_fire_during_an_epoch():
     history = fit(model, X, [2 * t - 1 for t in y], hinge_loss, SGD(model.parameters(), lr=1e-12), epochs=3, batch_size=5)
     expected = dead_relu_fraction(model, X)
     assert expected >= 1 / 8 and history.dead_relu == [expected] * 3
-    assert all(layer.fired is None for layer in model.layers)
+
+
+def _two_relus():
+    """A layer whose neuron 0 fires on positive inputs only, neuron 1 on negative ones."""
+    layer = Layer(1, 2, seed=0)
+    layer.neurons[0].w, layer.neurons[1].w = [Value(1.0)], [Value(-1.0)]
+    return layer
+
+
+def test_dead_relus_count_training_calls_only_and_stop_watching_at_the_end():
+    layer = _two_relus()
+    counter = DeadReLUs()
+    counter.on_fit_start(layer)
+    layer([1.0])
+    layer.eval()([-1.0])  # evaluating: not a training example
+    history = History()
+    counter.on_epoch_end(0, history)
+    assert history.dead_relu == [0.5]
+    counter.on_fit_end()
+    layer.train()([-1.0])
+    assert counter.dead_fraction() == 1.0  # nothing seen after the end
+
+
+def test_fit_does_not_count_validation_examples_as_firing():
+    model = Sequential(_two_relus(), Layer(2, 1, activation="linear", seed=1))
+    X, y, X_val, y_val = [(1.0,), (2.0,)], [1.0, 2.0], [(-1.0,)], [0.0]
+    history = fit(model, X, y, mse_loss, SGD(model.parameters(), lr=1e-12), epochs=2, validation=(X_val, y_val))
+    assert history.dead_relu == [0.5, 0.5]
+    assert dead_relu_fraction(model, X + X_val) == 0.0
+
+
+def test_callbacks_are_called_at_their_points_of_the_loop():
+    X, y = datasets.moons(10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    calls = []
+
+    class Spy(Callback):
+        def on_fit_start(self, model):
+            calls.append(("start", model.training))
+
+        def on_after_backward(self):
+            calls.append(("backward", any(p.grad != 0.0 for p in model.parameters())))
+
+        def on_epoch_end(self, epoch, history):
+            calls.append(("epoch", epoch, len(history.val_loss), len(history.grad_norms["layers.0"])))
+
+        def on_fit_end(self):
+            calls.append(("end", model.training))
+
+    labels = [2 * t - 1 for t in y]
+    fit(model.eval(), X, labels, hinge_loss, epochs=2, batch_size=5, validation=(X, labels), callbacks=[Spy()])
+    step = ("backward", True)
+    assert calls == [("start", True), step, step, ("epoch", 0, 1, 1), step, step, ("epoch", 1, 2, 2), ("end", True)]
+    assert not model.training
+
+
+def test_callbacks_end_even_when_fit_fails():
+    ended = []
+
+    class Failing(Callback):
+        def on_epoch_end(self, epoch, history):
+            raise RuntimeError("disk full")
+
+        def on_fit_end(self):
+            ended.append(True)
+
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(RuntimeError, match="disk full"):
+        fit(model, [(1.0, 2.0)], [1], hinge_loss, callbacks=[Failing()])
+    assert ended == [True] and model.training
+
+
+def test_settings_after_the_optimizer_are_keywords():
+    model = Neuron(2)
+    with pytest.raises(TypeError):
+        fit(model, [(1.0, 2.0)], [1], hinge_loss, SGD(model.parameters(), lr=0.1), 3)
 
 
 def test_accuracy_reads_outputs_the_way_the_loss_does():

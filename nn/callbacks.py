@@ -1,0 +1,142 @@
+"""What ``fit`` watches while it trains: small observers it calls at fixed points of its loop.
+
+The loop itself only trains. Whatever it records beyond the loss and accuracy (each layer's gradient
+norm, the ReLUs that never fire) is an observer's job: ``fit`` calls every observer's methods at
+the points below, and each writes what it saw into the ``History``. Pass your own with
+``fit(..., callbacks=[...])``.
+"""
+
+import math
+
+from engine import no_grad
+from nn.layers import Layer
+
+
+class Callback:
+    """An observer of ``fit``. Each method is called at one point of the loop and does nothing here.
+
+        on_fit_start(model)            before the first epoch, in training mode
+        on_after_backward()            after each batch's backward pass, before clipping and the step
+        on_epoch_end(epoch, history)   after each epoch's steps and validation, their numbers recorded
+        on_fit_end()                   once at the end, also when fit stops early or fails
+
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, epoch, history):
+    ...         print(f"epoch {epoch}: loss {history.train_loss[-1]:.2f}")
+    """
+
+    def on_fit_start(self, model):
+        pass
+
+    def on_after_backward(self):
+        pass
+
+    def on_epoch_end(self, epoch, history):
+        pass
+
+    def on_fit_end(self):
+        pass
+
+
+class GradientNorms(Callback):
+    """Records ``history.grad_norms``: per layer, the L2 norm of its gradients, averaged over an epoch's steps.
+
+    The "layers" are the model's direct sub-modules (``layers.0``, ``layers.1``, ... of an MLP);
+    parameters held by the model itself form one more group. The norms are taken before clipping,
+    so they show what backward produced.
+    """
+
+    def on_fit_start(self, model):
+        self.groups = layer_groups(model)
+        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+
+    def on_after_backward(self):
+        for name, group in self.groups.items():
+            self.sums[name] += math.sqrt(math.fsum(p.grad * p.grad for p in group))
+        self.steps += 1
+
+    def on_epoch_end(self, epoch, history):
+        for name, norm_sum in self.sums.items():
+            history.grad_norms.setdefault(name, []).append(norm_sum / self.steps)
+        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+
+
+def layer_groups(model):
+    """``{layer name: its parameters}``: one group per direct sub-module (``layers.0``, ...), or the model."""
+    named = model.named_parameters()
+    groups = {}
+    for child_name, _ in model.named_children():
+        prefix = child_name + "."
+        group = [value for name, value in named if name.startswith(prefix)]
+        if group:
+            groups[child_name] = group
+    grouped = {id(value) for group in groups.values() for value in group}
+    rest = [value for _, value in named if id(value) not in grouped]
+    if rest:
+        groups[type(model).__name__ if not groups else "(other)"] = rest
+    return groups
+
+
+class DeadReLUs(Callback):
+    """Records ``history.dead_relu``: the fraction of ReLU neurons that output 0 on every training example of an epoch.
+
+    A dead ReLU passes no gradient back (relu'(x) = 0 for x <= 0), so nothing ever revives it. The
+    neurons counted are those of the model's ReLU ``Layer``s, wherever they sit.
+
+    Counting watches the layers' outputs as the examples go through, with a forward hook on each
+    ReLU layer: the loop's own forward passes are all it needs, where running the training set
+    through the model again at each epoch's end would add about a third to every epoch.
+    With ``training_only`` (fit's case), calls in eval mode, the validation after each epoch, do not count.
+    """
+
+    def __init__(self, training_only=True):
+        self.training_only = training_only
+        self.fired, self.handles = {}, []
+
+    def on_fit_start(self, model):
+        for _, module in model.named_modules():
+            if isinstance(module, Layer) and module.activation == "relu":
+                self.fired[module] = [False] * module.nout
+                self.handles.append(module.register_forward_hook(self._mark))
+
+    def _mark(self, layer, x, outputs):
+        if layer.training or not self.training_only:
+            self.fired[layer] = [fired or value.data > 0.0 for fired, value in zip(self.fired[layer], outputs)]
+
+    def dead_fraction(self):
+        """The fraction of watched neurons that have not fired since the last epoch; None without any."""
+        flags = [flag for layer_flags in self.fired.values() for flag in layer_flags]
+        return flags.count(False) / len(flags) if flags else None
+
+    def on_epoch_end(self, epoch, history):
+        if self.fired:
+            history.dead_relu.append(self.dead_fraction())
+            self.fired = {layer: [False] * len(flags) for layer, flags in self.fired.items()}
+
+    def on_fit_end(self):
+        for handle in self.handles:
+            handle.remove()
+        self.handles = []
+
+
+def dead_relu_fraction(model, X):
+    """The fraction of the model's ReLU neurons (in its ``Layer``s) that output 0 for every row of X.
+
+    The model runs in eval mode (no dropout) under ``no_grad``. Returns None for a model without ReLU layers.
+
+    >>> from nn import MLP
+    >>> dead_relu_fraction(MLP(2, [4, 1], seed=0), [(0.5, -0.5), (1.0, 1.0)]) <= 1.0
+    True
+    """
+    counter = DeadReLUs(training_only=False)
+    was_training = model.training
+    counter.on_fit_start(model)
+    try:
+        model.eval()
+        with no_grad():
+            for x in X:
+                model(x)
+    finally:
+        counter.on_fit_end()
+        model.train(was_training)
+    return counter.dead_fraction()
