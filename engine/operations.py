@@ -199,23 +199,26 @@ def dots(weight_rows, xs, biases=None):
         raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
     if _FLOAT.issuperset(map(type, xs)):  # a first layer: the inputs are numbers, not Values
         inputs, numbers = (), xs
-    else:
+    elif _VALUE.issuperset(map(type, xs)):  # a hidden layer: the inputs are Values
+        inputs, numbers = xs, tuple([x.data for x in xs])
+    else:  # None: Values mixed with numbers (or ints, or numpy scalars)
         numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
-        inputs = xs if _VALUE.issuperset(map(type, xs)) else None  # None: Values mixed with numbers
+        inputs = None
     with_bias = (*numbers, 1.0)  # a bias is a weight whose input is 1
     nodes = []
     for i, (row, bias) in enumerate(zip(rows, biases)):
         if len(row) != len(xs):
             raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
-        w_numbers = [w.data for w in row if type(w) is Value]  # all of them, if row holds only Values
-        if inputs is not None and len(w_numbers) == len(row) and (bias is None or type(bias) is Value):
-            # A neuron's usual shape. A first layer's rows share one tuple of local derivatives.
-            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0)
-            if bias is None:
-                parents, local_grads = row + inputs, (*numbers, *w_numbers) if inputs else numbers
-            else:
-                value += bias.data
-                parents, local_grads = (*row, bias, *inputs), (*with_bias, *w_numbers) if inputs else with_bias
+        try:  # a neuron's usual shape: weights and bias are Values (a number has no .data)
+            w_numbers = [w.data for w in row]
+            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0) + (0.0 if bias is None else bias.data)
+            fast = inputs is not None and type(value) is float
+        except (AttributeError, TypeError):
+            fast = False
+        if fast:
+            # A first layer's rows share one tuple of local derivatives: its inputs.
+            weights, x_numbers = (row, numbers) if bias is None else (row + (bias,), with_bias)
+            parents, local_grads = (weights + inputs, x_numbers + tuple(w_numbers)) if inputs else (weights, x_numbers)
         else:  # numbers on either side are constants: only the Values become parents
             weights, x_numbers = (row, numbers) if bias is None else ((*row, bias), with_bias)
             if bias is not None and not isinstance(bias, Value):
