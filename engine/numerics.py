@@ -74,6 +74,24 @@ def power(a, b):
         return nan  # negative base, fractional exponent
 
 
+def power_by_constant(a, c):
+    """a ** c for a constant exponent c, as PyTorch computes it: 0.5 as sqrt, -0.5 as 1/sqrt, -1 as
+    1/a, 2 and 3 as products, -2 as 1/a^2 (so (-inf) ** 0.5 is nan, not inf), anything else as ``power``."""
+    if c == 0.5:
+        return sqrt(a)
+    if c == -0.5:
+        return divide(1.0, sqrt(a))
+    if c == -1.0:
+        return divide(1.0, a)
+    if c == 2.0:
+        return a * a
+    if c == 3.0:
+        return a * a * a
+    if c == -2.0:
+        return divide(1.0, a * a)
+    return power(a, c)
+
+
 def _is_odd_integer(b):
     return math.isfinite(b) and b.is_integer() and b % 2.0 == 1.0
 

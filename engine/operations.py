@@ -45,7 +45,13 @@ def div(a, b):
     return q, (numerics.divide(1.0, b), -numerics.divide(q, b))
 
 
-@arithmetic("**")
+def power_of_constant(a, c):
+    """a^c for a constant c, as PyTorch computes it (see numerics.power_by_constant);  d/da = c a^(c-1)"""
+    da = ZERO if c == 0.0 else c * numerics.power_by_constant(a, c - 1.0)  # x**0 is 1 whatever x is
+    return numerics.power_by_constant(a, c), (da, 0.0)
+
+
+@arithmetic("**", power_of_constant)
 def pow(a, b):
     """a^b;  d/da = b a^(b-1), d/db = a^b ln a (PyTorch's choices where these are undefined)"""
     out = numerics.power(a, b)
@@ -102,8 +108,10 @@ def sigmoid(x):
 
 @operation
 def relu(x):
-    """max(0, x);  d/dx = 1 if x > 0 else 0 (a masked 0; relu(nan) is nan with derivative 1, as in PyTorch)"""
-    return (0.0, (ZERO,)) if x <= 0.0 else (x, (1.0,))
+    """max(0, x);  d/dx = 1 if x > 0 else 0, a masked 0 (relu(-0.0) is -0.0, relu(nan) nan with d/dx 1: PyTorch's)"""
+    if x < 0.0:
+        return 0.0, (ZERO,)
+    return x, ((ZERO,) if x == 0.0 else (1.0,))
 
 
 @operation

@@ -46,10 +46,12 @@ def need_program(name, *fallbacks):
 
 @pytest.fixture
 def torch():
-    """PyTorch, set to float64 for exact parity checks."""
+    """PyTorch, set to float64 for exact parity checks; the previous default dtype comes back after the test."""
     module = need_module("torch")
+    previous = module.get_default_dtype()
     module.set_default_dtype(module.float64)
-    return module
+    yield module
+    module.set_default_dtype(previous)
 
 
 @pytest.fixture
