@@ -15,6 +15,25 @@ from engine import modes
 from engine.checks import real_number
 
 
+class MaskedZero(float):
+    """A local derivative that is 0 by construction (relu at x <= 0, x**0): it passes nothing back.
+
+    Times anything it is 0, so an inf or nan arriving from above stays out (PyTorch masks such
+    gradients rather than multiplying them: ``sqrt(relu(x))`` at x < 0 gives x.grad 0, not nan),
+    and backward's walk does not go behind it.
+    """
+
+    __slots__ = ()
+
+    def __mul__(self, other):
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+ZERO = MaskedZero(0.0)
+
+
 def pass_back(node):
     """The chain rule at one node: each parent gets ``local * node.grad`` added to its grad.
 

@@ -110,8 +110,11 @@ def sigmoid(x):
 def relu(x):
     """max(0, x);  d/dx = 1 if x > 0 else 0, a masked 0 (relu(-0.0) is -0.0, relu(nan) nan with d/dx 1: PyTorch's)"""
     if x < 0.0:
-        return 0.0, (ZERO,)
-    return x, ((ZERO,) if x == 0.0 else (1.0,))
+        return 0.0, MASKED
+    return x, (MASKED if x == 0.0 else (1.0,))
+
+
+MASKED = (ZERO,)  # relu's local derivatives where it is off: half of a network's ReLUs share this tuple
 
 
 @operation
@@ -201,8 +204,8 @@ def dots(weight_rows, xs, biases=None):
     [11.5, -1.0]
     """
     xs = xs if type(xs) is tuple else tuple(xs)
-    rows = [row if type(row) is tuple else tuple(row) for row in weight_rows]
-    biases = [None] * len(rows) if biases is None else list(biases)
+    rows = weight_rows if type(weight_rows) is list else list(weight_rows)
+    biases = [None] * len(rows) if biases is None else biases if type(biases) is list else list(biases)
     if len(biases) != len(rows):
         raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
     if _FLOAT.issuperset(map(type, xs)):  # a first layer: the inputs are numbers, not Values
@@ -215,6 +218,7 @@ def dots(weight_rows, xs, biases=None):
     with_bias = (*numbers, 1.0)  # a bias is a weight whose input is 1
     nodes = []
     for i, (row, bias) in enumerate(zip(rows, biases)):
+        row = row if type(row) is tuple else tuple(row)
         if len(row) != len(xs):
             raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
         try:  # a neuron's usual shape: weights and bias are Values (a number has no .data)
@@ -228,9 +232,9 @@ def dots(weight_rows, xs, biases=None):
             weights, x_numbers = (row, numbers) if bias is None else (row + (bias,), with_bias)
             parents, local_grads = (weights + inputs, x_numbers + tuple(w_numbers)) if inputs else (weights, x_numbers)
         else:  # numbers on either side are constants: only the Values become parents
-            weights, x_numbers = (row, numbers) if bias is None else ((*row, bias), with_bias)
             if bias is not None and not isinstance(bias, Value):
-                weights = (*row, real_number(bias, "dot's bias"))
+                bias = real_number(bias, "dot's bias")
+            weights, x_numbers = (row, numbers) if bias is None else ((*row, bias), with_bias)
             w_numbers = [w.data if isinstance(w, Value) else real_number(w, "dot's weight") for w in weights]
             value = builtins.sum(map(operator.mul, w_numbers, x_numbers), 0.0)
             edges = [(w, x) for w, x in zip(weights, x_numbers) if isinstance(w, Value)]

@@ -26,6 +26,45 @@ def _activation(name):
 # -------------------------------------------------------------------- neurons and layers
 
 
+class CheckedOnAssignment:
+    """An attribute whose value is checked (and converted) by ``check(owner, value)`` when it is assigned.
+
+    It defines ``__set__`` but no ``__get__``, so reading it is an ordinary read from the instance's
+    dict (where ``Module`` finds parameters), as fast as any attribute: a layer reads every neuron's
+    ``w`` and ``b`` on every call.
+    """
+
+    def __init__(self, check, doc):
+        self.check, self.__doc__ = check, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = self.check(instance, value)
+
+
+def _weights(w, nin):
+    """A neuron's ``w`` as a tuple of ``nin`` Values, or the error that says what is wrong with it."""
+    try:
+        w = tuple(w)
+    except TypeError:
+        raise TypeError(f"a neuron's w must be a sequence of {nin} Values, got {type(w).__name__}") from None
+    if len(w) != nin:
+        raise ValueError(f"a neuron with nin={nin} needs {nin} weights in w, got {len(w)}")
+    for i, weight in enumerate(w):
+        if not isinstance(weight, Value):
+            raise TypeError(f"a neuron's w must hold Values, but w[{i}] is {type(weight).__name__}: {weight!r}")
+    return w
+
+
+def _bias(b):
+    if not isinstance(b, Value):
+        raise TypeError(f"a neuron's b must be a Value, got {type(b).__name__}: {b!r}")
+    return b
+
+
+
 class Neuron(Module):
     """One neuron: act(w . x + b).
 
@@ -56,38 +95,9 @@ class Neuron(Module):
         self.b = Value(0.0)
         self._label_parameters()
 
-    # w and b are checked when they are assigned, where a mistake is made, rather than in some later
-    # forward pass. Each property keeps its value in the instance's dict under its own name, which is
-    # where Module looks for parameters.
-
-    @property
-    def w(self):
-        """The weights: a tuple of ``nin`` Values (assign any sequence of ``nin`` Values)."""
-        return self.__dict__["w"]
-
-    @w.setter
-    def w(self, w):
-        try:
-            w = tuple(w)
-        except TypeError:
-            raise TypeError(f"a neuron's w must be a sequence of {self.nin} Values, got {type(w).__name__}") from None
-        if len(w) != self.nin:
-            raise ValueError(f"a neuron with nin={self.nin} needs {self.nin} weights in w, got {len(w)}")
-        for i, weight in enumerate(w):
-            if not isinstance(weight, Value):
-                raise TypeError(f"a neuron's w must hold Values, but w[{i}] is {type(weight).__name__}: {weight!r}")
-        self.__dict__["w"] = w
-
-    @property
-    def b(self):
-        """The bias: a Value."""
-        return self.__dict__["b"]
-
-    @b.setter
-    def b(self, b):
-        if not isinstance(b, Value):
-            raise TypeError(f"a neuron's b must be a Value, got {type(b).__name__}: {b!r}")
-        self.__dict__["b"] = b
+    # w and b are checked when they are assigned, where a mistake is made, not in a later forward pass.
+    w = CheckedOnAssignment(lambda neuron, w: _weights(w, neuron.nin), "The weights: a tuple of ``nin`` Values.")
+    b = CheckedOnAssignment(lambda neuron, b: _bias(b), "The bias: a Value.")
 
     def __call__(self, x):
         if len(x) != self.nin:
