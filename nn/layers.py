@@ -7,7 +7,7 @@ one ``engine.dots`` call, the engine's one documented fast path for a whole laye
 import engine
 from engine import Value
 from nn.checks import fraction, whole_number
-from nn.modules import Module, initial_weights, random_generator
+from nn.modules import CheckedOnAssignment, Module, initial_weights, random_generator
 
 # -------------------------------------------------------------------- activations
 
@@ -26,24 +26,6 @@ def _activation(name):
 # -------------------------------------------------------------------- neurons and layers
 
 
-class CheckedOnAssignment:
-    """An attribute whose value is checked (and converted) by ``check(owner, value)`` when it is assigned.
-
-    It defines ``__set__`` but no ``__get__``, so reading it is an ordinary read from the instance's
-    dict (where ``Module`` finds parameters), as fast as any attribute: a layer reads every neuron's
-    ``w`` and ``b`` on every call.
-    """
-
-    def __init__(self, check, doc):
-        self.check, self.__doc__ = check, doc
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __set__(self, instance, value):
-        instance.__dict__[self.name] = self.check(instance, value)
-
-
 def _weights(w, nin):
     """A neuron's ``w`` as a tuple of ``nin`` Values, or the error that says what is wrong with it."""
     try:
@@ -59,9 +41,9 @@ def _weights(w, nin):
 
 
 def _bias(b):
-    if not isinstance(b, Value):
-        raise TypeError(f"a neuron's b must be a Value, got {type(b).__name__}: {b!r}")
-    return b
+    if isinstance(b, Value):
+        return b
+    raise TypeError(f"a neuron's b must be a Value, got {type(b).__name__}: {b!r}")
 
 
 

@@ -203,3 +203,19 @@ class Module:
     def _label_parameters(self):
         """Name every parameter from this module down (constructors call it; an outer module renames later)."""
         self.named_parameters()
+
+
+class CheckedOnAssignment:
+    """An attribute checked (and converted) by ``check(owner, value)`` when it is assigned.
+
+    With ``__set__`` and no ``__get__``, a read is a plain read from the instance's dict (where
+    ``Module`` finds parameters): a layer reads every neuron's ``w`` and ``b`` on every call."""
+
+    def __init__(self, check, doc):
+        self.check, self.__doc__ = check, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = self.check(instance, value)
