@@ -56,19 +56,32 @@ def _convert(part, torch):
 
 
 def _activation(name, torch):
-    """The torch module that does what activation ``name`` does: nothing for "linear"."""
+    """The torch module that does what activation ``name`` does: nothing for "linear".
+
+    PyTorch's own module where there is one; otherwise a module that applies ``torch.<name>`` (or
+    ``torch.nn.functional.<name>``), so every function of ``engine.FUNCTIONS`` converts.
+    """
     if name == "linear":
         return []
-    twins = {
+    modules = {
         "relu": torch.nn.ReLU,
         "tanh": torch.nn.Tanh,
         "sigmoid": torch.nn.Sigmoid,
+        "softplus": torch.nn.Softplus,  # beta 1, threshold 20: the engine's softplus
         "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),  # the engine's default slope
     }
-    if name not in twins:
-        raise ValueError(f"to_torch has no PyTorch module for the activation {name!r}; it converts "
-                         f"{', '.join(map(repr, twins))} and 'linear'")
-    return [twins[name]()]
+    if name in modules:
+        return [modules[name]()]
+    function = getattr(torch, name, None) or getattr(torch.nn.functional, name)
+
+    class Elementwise(torch.nn.Module):
+        def forward(self, x):
+            return function(x)
+
+        def extra_repr(self):
+            return name
+
+    return [Elementwise()]
 
 
 def _import_torch():
