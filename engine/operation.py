@@ -12,7 +12,7 @@ import inspect
 import operator
 from itertools import compress
 
-from engine.backward import ZERO, MaskedZero
+from engine.backward import MaskedZero
 from engine.checks import real_number
 from engine.value import Value
 

@@ -12,7 +12,8 @@ import operator
 
 from engine import numerics
 from engine.checks import real_number
-from engine.operation import ZERO, arithmetic, constant_op, operation
+from engine.backward import ZERO
+from engine.operation import arithmetic, constant_op, operation
 from engine.value import Value
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import Value
 from nn import ACTIVATIONS, MLP, RNN, Dropout, Layer, Neuron, Sequential, to_torch
 
 

@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-import engine
 from engine import Value
 from nn import (
     MLP,
