@@ -57,7 +57,7 @@ class Value:
             inputs = ", ".join(f"{p.label or p.op or 'value'}={p.data!r}" for p in parents) or "constants only"
             raise FloatingPointError(f"operation {op!r} produced {self.data!r} from inputs {inputs}")
 
-    # Operators: each is an operation of the table below. A number on either side is a constant.
+    # Operators: each is an operation of the table (engine/operations.py). A number is a constant.
     def __add__(self, other):
         return add(self, other)
 
