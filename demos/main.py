@@ -7,13 +7,18 @@ a learning rate falling in a straight line) to 100% training accuracy, then writ
 
     training.png           loss, accuracy, learning rate and gradient norms, epoch by epoch
     decision_boundary.png  which side of the boundary each point of the plane falls on
-    graph.svg              one example's forward and backward pass through the trained network
-    neuron_stepper.html    backward through one neuron, tanh(x1*w1 + x2*w2 + b), a node per click
+    network.svg            the trained network on one new point: a circle per neuron, a line per weight,
+                           as wide as that point's gradient; hover for every number
+    neuron.svg             one neuron, tanh(x1*w1 + x2*w2 + b), operation by operation, with its gradients
+    neuron_stepper.html    backward through the same neuron, a node per click
     explanation.txt        the chain rule for one weight's gradient, path by path
 
-The network is smaller than micrograd's MLP(2, [16, 16, 1]) so that its drawing stays readable:
-337 weights would make one box each, 6 and 6 neurons make 67. Everything is seeded: every run
-writes the same numbers.
+The pictures need a renderer: Graphviz's dot, or graphviz-pure, which pip installs with chainrule.
+Without either, the demo says so in one line and writes the rest.
+
+The network is smaller than micrograd's MLP(2, [16, 16, 1]): with 6 and 6 neurons every line of
+its picture can be followed, and each first-layer weight's gradient is a sum over 6 paths that the
+explanation prints in full. Everything is seeded: every run writes the same numbers.
 """
 
 import argparse
@@ -26,10 +31,12 @@ matplotlib.use("Agg")  # files only, no window
 
 from engine import Value, explain, no_grad, stepper
 from engine.draw import draw, write
-from nn import MLP, SGD, datasets, evaluate, fit, hinge_loss, linear_decay
+from engine.render import GraphvizNotFound, renderer
+from nn import MLP, SGD, datasets, draw_network, evaluate, fit, hinge_loss, linear_decay
 from nn.figures import decision_boundary_figure, save_figure
 
 EPOCHS = 200
+PICTURES = ("network.svg", "neuron.svg", "neuron_stepper.html")  # what needs a renderer
 SEED = 0
 NAMES = (
     "zL_j is the weighted sum of neuron j in layer L (layers.L.neurons.j), aL_j its ReLU; "
@@ -122,6 +129,12 @@ def main(argv=None):
     os.makedirs(out, exist_ok=True)
     written = []  # (path, what it shows)
 
+    try:
+        renderer()
+        note = ""
+    except GraphvizNotFound as missing:  # one line, and every file that needs no renderer
+        note = f"{missing} Without one, the pictures {', '.join(PICTURES)} were not written."
+
     model, history, X, labels = train()
     _, accuracy = evaluate(model, X, labels, hinge_loss)
     x, label = hardest_new_point(model)
@@ -139,8 +152,8 @@ def main(argv=None):
     right = round(accuracy * len(X))
     title = f"{model} on two moons: {right} of {len(X)} training points right"
     figure = decision_boundary_figure(scores, X, [(t + 1) // 2 for t in labels], title)
-    figure.axes[0].scatter(*x, marker="*", s=250, color="gold", edgecolors="black", zorder=3,
-                           label="drawn in graph.svg")
+    where = "explained in explanation.txt" if note else "drawn in network.svg, explained in explanation.txt"
+    figure.axes[0].scatter(*x, marker="*", s=250, color="gold", edgecolors="black", zorder=3, label=where)
     figure.axes[0].legend(loc="best", fontsize=8)
     written.append((save_figure(figure, path), "the class the network gives each point of the plane"))
 
@@ -152,16 +165,15 @@ def main(argv=None):
     explanation = str(explain(loss, weight))
     example = f"x = ({x[0]:.3f}, {x[1]:.3f}), label {label:+d}, loss {loss.data:.4f}"
 
-    path = os.path.join(out, "graph.svg")
-    path, note = write(draw(loss, modules=model, show_ops=False), path)
-    what = "its DOT source" if note else "drawn"
-    written.append((path, f"one new point's forward and backward pass, {what}: {example}"))
-
-    path = os.path.join(out, "neuron_stepper.html")
-    if note:  # no Graphviz: the stepper shows a rendered drawing, so it cannot be made either
-        note += f" Without it, {path} was not written."
-    else:
-        written.append((stepper(neuron()).save(path), "backward through one neuron, a step per click"))
+    if not note:
+        path = write(draw_network(model, x), os.path.join(out, "network.svg"))
+        written.append((path, f"the network on one new point, each weight as wide as its grad: {example}"))
+        lecture = neuron()
+        lecture.backward()
+        path = write(draw(lecture), os.path.join(out, "neuron.svg"))
+        written.append((path, "one neuron, tanh(x1*w1 + x2*w2 + b), operation by operation"))
+        path = stepper(neuron()).save(os.path.join(out, "neuron_stepper.html"))
+        written.append((path, "backward through the same neuron, a step per click"))
 
     heading = f"d loss / d {weight_name} for the point {example}, by the chain rule.\n{NAMES}"
     path = os.path.join(out, "explanation.txt")

@@ -205,8 +205,7 @@ def _number(x):
 def _draw(result, path):
     from engine.draw import draw, write
 
-    written, note = write(draw(result), path)
-    print(f"\ndrew the graph to {written}" + (f" ({note})" if note else ""))
+    print(f"\ndrew the graph to {write(draw(result), path)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,36 +8,31 @@ recorded in the forward pass (∂) and, with ``show_grad``, the gradient flowing
 (↩ = ∂ × result.grad: the term backward adds to the input's grad).
 
 Nodes are named n0, n1, ... in topological order (inputs first), never by ``id()``, so a graph gives
-the same DOT source on every run. Graphviz is imported only here, when something is drawn.
+the same DOT source on every run. They are written in the order a reader expects (a neuron's
+w.0 .. w.n then b, neurons 0 .. n), the order dot keeps them in, top to bottom. The graphviz package
+is imported only here, when something is drawn; ``engine.render`` turns the DOT source into a picture.
 """
 
-import functools
 import html
 import os
+import unicodedata
 
+from engine import render as rendering
 from engine.backward import topological_order
 from engine.clusters import clusters as make_clusters, module_of_each_node, nest, parameter_owners
 from engine.files import write_atomically
-from engine.formatting import number
+from engine.formatting import name, number
+from engine.render import GraphvizNotFound, RenderError, drawing_class  # noqa: F401 (callers catch these from here)
 from engine.value import Value
-
-INSTALL_GRAPHVIZ = (
-    "Graphviz's 'dot' program is needed to render the graph and was not found: install it with "
-    "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) "
-    "or 'conda install -c conda-forge graphviz' (conda)."
-)
 
 # A Value's box is filled by the role it plays; the legend lists the roles a drawing shows.
 FILL = {"input": "#dbeafe", "parameter": "#fde68a", "output": "#bbf7d0", "computed": "#ffffff"}
 LEGEND = {"input": "input (a leaf)", "parameter": "parameter", "output": "output", "computed": "computed"}
 OPERATION_STYLE = {"shape": "ellipse", "fontsize": "10", "height": "0.3", "margin": "0.04,0.02"}
 SWATCH = 'border="1" width="14" height="14" fixedsize="true"'
+FADED = {"color": "#d1d5db", "fontcolor": "#9ca3af"}  # an edge along which no gradient flows
 RANKDIRS = ("LR", "TB", "RL", "BT")
-RENDERED = (".svg", ".png", ".pdf")  # the picture formats write() renders
-
-
-class GraphvizNotFound(RuntimeError):
-    """Rendering needs Graphviz's ``dot`` program, and it is not installed."""
+RENDERED = (".svg", ".png", ".pdf")  # the picture formats write() renders (graphviz-pure makes no .pdf)
 
 
 def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, params=None, show_ops=True):
@@ -57,7 +52,7 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
 
     Returns:
         A ``graphviz.Digraph``: it displays as SVG in Jupyter, ``.source`` is its DOT text, and
-        ``.render()`` / ``.pipe(format="svg")`` render it (rendering needs Graphviz's ``dot``).
+        ``.render()`` / ``.pipe(format="svg")`` render it (with ``engine.render.renderer()``).
 
     >>> from engine import Value
     >>> x = Value(3.0, label="x")
@@ -76,15 +71,16 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
     parameters = set(owner) if params is None else _as_value_set(params)
     where = module_of_each_node(order, owner, module_names)
 
-    graph = _drawing_class()(
+    graph = drawing_class()(
         name="chainrule",
-        graph_attr={"rankdir": rankdir},
+        # mclimit: few crossing-minimisation passes, so Graphviz keeps the natural order nodes are written in.
+        graph_attr={"rankdir": rankdir, "mclimit": "0.01"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
     clusters = make_clusters(graphviz, where, module_names)
-    roles = set()
-    for node in order:
+    roles, natural = set(), drawing_order(output)
+    for node in natural:
         role = _role(node, output, parameters)
         roles.add(role)
         box = clusters.get(where[node], graph)
@@ -93,42 +89,65 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
             box.node(op_id(ids[node]), graphviz.escape(node.op), id=op_id(ids[node]), **OPERATION_STYLE)
     nest(graph, clusters, module_names)
     graph.node("legend", _legend(roles, show_grad), id="legend", shape="plain")
-    for node in order:
+    fade = show_grad and output.grad != 0  # before backward() no gradient flows anywhere: fade nothing
+    for node in natural:
         head = op_id(ids[node]) if show_ops else ids[node]
         for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             label = edge_label(local, node.grad, show_grad)
-            graph.edge(ids[parent], head, label=label, id=edge_id(ids[node], position))
+            faded = FADED if fade and local * node.grad == 0 else {}
+            graph.edge(ids[parent], head, label=label, id=edge_id(ids[node], position), **faded)
         if show_ops and node.parents:
-            graph.edge(head, ids[node], id=ids[node] + "_out")
+            faded = FADED if fade and node.grad == 0 else {}
+            graph.edge(head, ids[node], id=ids[node] + "_out", **faded)
     return graph
 
 
 def write(graph, path):
     """Write a drawing to ``path``, in the format its suffix names: .svg, .png or .pdf (rendered), or .dot.
 
-    Without Graphviz's ``dot`` a picture cannot be rendered: the DOT source is written instead, beside
-    it with the suffix .dot, and the note says how to install Graphviz.
+    Only ``path`` is written, atomically, with the user's umask: if rendering fails, RenderError says
+    why and no file is written (never the DOT source in place of the picture). graphviz-pure renders
+    .svg and .png; .pdf needs Graphviz's ``dot``.
 
     Returns:
-        (the path written, a note for the reader: "" when the file is what was asked for).
+        the path written.
 
     >>> from engine import Value
     >>> write(draw(Value(2.0) * 3), "graph.svg")        # doctest: +SKIP
-    ('graph.svg', '')
+    'graph.svg'
     """
     path = os.fspath(path)
-    stem, suffix = os.path.splitext(path)
+    suffix = os.path.splitext(path)[1]
     if suffix.lower() not in RENDERED + (".dot",):
         raise ValueError(
             f"can draw to {', '.join(RENDERED)} or .dot files, not {suffix or 'a name without a suffix'}: {path!r}"
         )
-    note = ""
-    if suffix.lower() in RENDERED:
-        try:
-            return write_atomically(path, graph.pipe(format=suffix.lower()[1:])), note
-        except GraphvizNotFound as missing:
-            path, note = stem + ".dot", f"the DOT source, not a picture: {missing}"
-    return write_atomically(path, graph.source.encode("utf-8")), note
+    if suffix.lower() == ".dot":
+        return write_atomically(path, graph.source.encode("utf-8"))
+    return write_atomically(path, rendering.render(graph.source, suffix.lower()[1:]))
+
+
+def drawing_order(output):
+    """Every Value of ``output``'s graph, each after its parents, in the order a reader expects.
+
+    A depth-first walk that visits a node's parents in their recorded order and lists each node after
+    them: a neuron's w.0 .. w.n then b, then its sum; neuron 0's Values before neuron 1's. dot places
+    the nodes of a column in the order they are written (with few crossing-minimisation passes), so
+    the picture reads in that order.
+    (The reversed topological order lists leaves last and a node's leaves in reverse: w.1, w.0, b.)
+    """
+    order, seen, stack = [], {output}, [(output, 0)]  # (node, how many of its parents are walked)
+    while stack:
+        node, walked = stack.pop()
+        if walked == len(node.parents):
+            order.append(node)
+            continue
+        stack.append((node, walked + 1))
+        parent = node.parents[walked]
+        if parent not in seen:
+            seen.add(parent)
+            stack.append((parent, 0))
+    return order
 
 
 def node_ids(order):
@@ -164,11 +183,21 @@ def edge_label(local, grad, show_grad):
     return f"{derivative}\\n{flow_text(local, grad)}" if show_grad else derivative  # \n: DOT's line break
 
 
+def _text(text, longest=200):
+    """``text`` as Graphviz can take it in an HTML-like label: escaped, control characters and lone
+    surrogates written visibly (dot refuses them), and at most ``longest`` characters."""
+    if len(text) > longest:
+        text = text[: longest - 1] + "…"
+    text = "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
+    return html.escape(text)
+
+
 def _value_label(node, role, show_grad, show_op):
     """An HTML-like label: one row of cells [label] [op] data [grad]; grad last, where the stepper finds it."""
-    cells = [f"<b>{html.escape(node.label)}</b>"] if node.label else []
+    # An unlabelled node shows the name explain() gives it (w*x), so the picture and the text agree.
+    cells = [f"<b>{_text(node.label)}</b>" if node.label else _text(name(node))]
     if show_op and node.op:
-        cells.append(html.escape(node.op))
+        cells.append(_text(node.op))
     cells.append(f"data {number(node.data)}")
     if show_grad:
         cells.append(grad_text(node.grad))
@@ -233,35 +262,3 @@ def _as_value_set(values):
         if not isinstance(value, Value):
             raise TypeError(f"draw(params=...) must hold Values, got {type(value).__name__}: {value!r}")
     return values
-
-
-# -------------------------------------------------------------------- rendering without dot
-
-
-@functools.lru_cache(maxsize=None)
-def _drawing_class():
-    """graphviz.Digraph, but rendering without ``dot`` says in one line how to install it."""
-    import graphviz
-
-    def needs_dot(render):
-        @functools.wraps(render)
-        def rendering(*args, **kwargs):
-            try:
-                return render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFound(INSTALL_GRAPHVIZ) from None
-
-        return rendering
-
-    class Drawing(graphviz.Digraph):
-        pipe = needs_dot(graphviz.Digraph.pipe)
-        render = needs_dot(graphviz.Digraph.render)  # view() renders too
-
-        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            # In a notebook, a line of advice reads better than a traceback.
-            try:
-                return super()._repr_mimebundle_(include, exclude, **kwargs)
-            except GraphvizNotFound as missing:
-                return {"text/plain": str(missing)}
-
-    return Drawing

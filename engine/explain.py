@@ -11,12 +11,14 @@ to, come from dynamic programming over the graph, never from enumerating them.
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from engine.backward import pass_back, topological_order
-from engine.formatting import name, number
+from engine.formatting import name, number, wrap
 from engine.value import Value
 
 SHOWN_FACTORS = 9  # a longer path is written with "..." in the middle; .paths keeps every factor
+WIDTH = 100  # the printed explanation fits this many columns: a terminal, a page, a diff
 
 
 @dataclass(frozen=True)
@@ -55,36 +57,53 @@ class Explanation:
         return f"<Explanation d{name(self.output)}/d{name(self.wrt)} = {number(self.total)}, {_paths(self.count)}>"
 
     def __str__(self):
-        lead = f"d{name(self.output)}/d{name(self.wrt)} = "
+        legend = {}  # short name -> long name, for each nn parameter written short
+        lead = f"d{name(self.output, legend=legend)}/d{name(self.wrt, legend=legend)} = "
         indent = " " * (len(lead) - 2)
-        rows = []  # (text, note at the right)
-        for position, path in enumerate(self.paths, start=1):
-            symbols, numbers = _factor_texts(path, _text_fraction, number)
-            rows.append((lead + "  " + symbols if position == 1 else indent + "+   " + symbols, ""))
-            rows.append((f"{indent}  = {numbers} = {number(path.product)}", f"path {position} of {self.count}"))
+        notes = [f"path {position} of {self.count}" for position in range(1, len(self.paths) + 1)]
         if self.rest_count:
-            first = len(self.paths) + 1
+            notes.append(f"paths {len(self.paths) + 1} to {self.count}")
+        # Every path's factors start in the same column; a path too long for a line goes on under it.
+        # The numbers' lines leave room at the right for the notes.
+        limit = WIDTH - 4 - max(map(len, notes), default=0)
+        rows = []  # (lines, note at the right of the last one)
+        for position, path in enumerate(self.paths, start=1):
+            symbols, numbers = _factor_texts(path, partial(_text_fraction, legend=legend), number)
+            numbers[-1] += f" = {number(path.product)}"
+            start = lead + "  " if position == 1 else indent + "+   "
+            rows.append((_wrapped(start, symbols, WIDTH), ""))
+            rows.append((_wrapped(indent + "  = ", numbers, limit), notes[position - 1]))
+        if self.rest_count:
             more = _paths(self.rest_count, "more " if self.paths else "")
             text = f"{more}, not listed, add up to {number(self.rest_total)}"
-            rows.append((f"{indent}+ {text}" if self.paths else lead + text, f"paths {first} to {self.count}"))
-        width = max(len(text) for text, _ in rows) + 4
-        lines = [f"{text:<{width}}{note}".rstrip() for text, note in rows]
-        lines.append(f"{indent}= {number(self.total)}  (sum over {_paths(self.count)})")
-        return "\n".join(lines)
+            rows.append(([f"{indent}+ {text}" if self.paths else lead + text], notes[-1]))
+        width = min(max(len(line) for lines, _ in rows for line in lines), limit) + 4
+        out = []
+        for lines, note in rows:
+            out += lines[:-1] + [f"{lines[-1]:<{width}}{note}".rstrip()]
+        out.append(f"{indent}= {number(self.total)}  (sum over {_paths(self.count)})")
+        out += [f"{'where' if i == 0 else '  and'} {short} is {long}" for i, (short, long) in enumerate(legend.items())]
+        return "\n".join(out)
 
     def _repr_latex_(self):
         """The same sum, typeset as a textbook writes it (Jupyter renders it with MathJax)."""
+        legend = {}
+        derivative = _latex_fraction(self.output, self.wrt, legend)
         lines = []
         for position, path in enumerate(self.paths, start=1):
-            fractions, numbers = _factor_texts(path, _latex_fraction, _latex_number, r" \cdot ", r"\cdots")
-            start = _latex_fraction(self.output, self.wrt) + " &= " if position == 1 else "&+ "
-            lines.append(start + fractions)
+            fractions, numbers = _factor_texts(path, partial(_latex_fraction, legend=legend), _latex_number, r"\cdots")
+            start = derivative + " &= " if position == 1 else "&+ "
+            lines.append(start + r" \cdot ".join(fractions))
+            numbers = r" \cdot ".join(numbers)
             lines.append(rf"&= {numbers} = {_latex_number(path.product)} && \text{{path {position} of {self.count}}}")
         if self.rest_count:
-            start = _latex_fraction(self.output, self.wrt) + " &= " if not self.paths else "&+ "
+            start = derivative + " &= " if not self.paths else "&+ "
             more = _paths(self.rest_count, "more " if self.paths else "")
             lines.append(rf"{start}{_latex_number(self.rest_total)} && \text{{{more}, not listed}}")
         lines.append(rf"&= {_latex_number(self.total)} && \text{{sum over {_paths(self.count)}}}")
+        for i, (short, long) in enumerate(legend.items()):
+            word = "where" if i == 0 else "and"
+            lines.append(rf"&\text{{{word} }} {_latex_text(short)} \text{{ is }} {_latex_text(long)}")
         return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
 
@@ -189,11 +208,13 @@ def _backward_gradient(order, wrt):
 # -------------------------------------------------------------------- writing it down
 
 
-def _factor_texts(path, fraction, write_number, times=" * ", dots="..."):
-    """A path's factors twice, as derivatives ('da/db * db/dc') and as numbers ('(0.5) * (2)')."""
-    symbols = _elide([fraction(a, b) for a, b in zip(path.nodes, path.nodes[1:])], dots)
+def _factor_texts(path, fraction, write_number, dots="..."):
+    """A path's factors twice, as derivatives ('da/db', 'db/dc') and as numbers ('(0.5)', '(2)')."""
+    # Elided before naming: a name written nowhere must not reach the legend.
+    edges = _elide(list(zip(path.nodes, path.nodes[1:])), dots)
+    symbols = [dots if edge == dots else fraction(*edge) for edge in edges]
     numbers = _elide([f"({write_number(f)})" for f in path.factors], dots)
-    return times.join(symbols) or "1", times.join(numbers) or "1"
+    return symbols or ["1"], numbers or ["1"]
 
 
 def _elide(factors, dots):
@@ -204,8 +225,14 @@ def _elide(factors, dots):
     return factors[:keep] + [dots] + factors[-keep:]
 
 
-def _text_fraction(a, b):
-    return f"d{name(a)}/d{name(b)}"
+def _wrapped(start, factors, limit):
+    """``start`` and then the factors multiplied, in lines up to column ``limit``, later ones under the first factor."""
+    first, *rest = wrap(factors, limit, len(start))
+    return [start + first, *rest]
+
+
+def _text_fraction(a, b, legend):
+    return f"d{name(a, legend=legend)}/d{name(b, legend=legend)}"
 
 
 def _paths(count, adjective=""):
@@ -215,12 +242,12 @@ def _paths(count, adjective=""):
 _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"} | {"\\": r"\backslash ", "^": r"\wedge ", "~": r"\sim "}
 
 
-def _latex_name(value):
-    return r"\mathtt{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name(value)) + "}"
+def _latex_text(text):
+    return r"\mathtt{" + "".join(_LATEX_SPECIAL.get(c, c) for c in text) + "}"
 
 
-def _latex_fraction(a, b):
-    return rf"\frac{{\partial {_latex_name(a)}}}{{\partial {_latex_name(b)}}}"
+def _latex_fraction(a, b, legend):
+    return rf"\frac{{\partial {_latex_text(name(a, legend=legend))}}}{{\partial {_latex_text(name(b, legend=legend))}}}"
 
 
 def _latex_number(x):

@@ -40,6 +40,7 @@ from nn.optim import (
 )
 from nn.serialize import load, load_state_dict, save, state_dict
 from nn.history import History
+from nn.network_view import draw_network
 from nn.train import accuracy, evaluate, fit
 from nn.torch_bridge import to_torch
 
@@ -53,5 +54,5 @@ __all__ = [
     "clip_grad_norm", "clip_grad_value",
     "state_dict", "load_state_dict", "save", "load",
     "fit", "evaluate", "accuracy", "dead_relu_fraction", "History", "Callback", "GradientNorms", "DeadReLUs",
-    "to_torch",
+    "to_torch", "draw_network",
 ]

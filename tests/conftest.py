@@ -56,7 +56,21 @@ def torch():
 
 @pytest.fixture
 def dot_program():
-    """Graphviz's ``dot``, needed to render graphs."""
+    """The program that renders drawings: Graphviz's ``dot``, or graphviz-pure, which pip installs.
+
+    (The name is from the days when only ``dot`` could render; ``engine.render`` picks the program.)
+    """
+    from engine.render import GraphvizNotFound, renderer
+
+    try:
+        return renderer()[1]
+    except GraphvizNotFound:
+        _missing("a renderer (Graphviz's dot or graphviz-pure)")
+
+
+@pytest.fixture
+def graphviz_dot():
+    """Graphviz's own ``dot`` (not graphviz-pure), for tests that compare the two renderers."""
     return need_program("dot")
 
 

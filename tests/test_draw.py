@@ -1,5 +1,6 @@
-"""draw: the graph as Graphviz DOT, its numbers and styling, clusters per module, size limit, no-dot advice."""
+"""draw: the graph as Graphviz DOT, its numbers, styling and order, clusters per module, size limit, rendering, files."""
 
+import os
 import re
 import subprocess
 import sys
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import Value, draw, stepper, topological_order
-from engine.draw import FILL, INSTALL_GRAPHVIZ, GraphvizNotFound, edge_id, node_ids, write
-from engine.formatting import number
+from engine import Value, draw, render as rendering, stepper, topological_order
+from engine.draw import FADED, FILL, GraphvizNotFound, RenderError, drawing_order, edge_id, node_ids, write
+from engine.formatting import name, number
+from engine.render import ENVIRONMENT_VARIABLE, RENDERERS
 from example_graphs import classic_chain
 
 TESTS = Path(__file__).parent
@@ -31,6 +33,19 @@ def line_of(source, dot_id):
 
 def label_of(line):
     return re.search(r'label=("[^"]*"|\S+)', line).group(1).strip('"')
+
+
+# Every renderer this machine has: graphviz-pure always (a dependency), dot where Graphviz is installed.
+PRESENT = [renderer for renderer in RENDERERS if rendering.find_program(renderer)] or ["graphviz-pure"]
+
+
+@pytest.fixture(params=PRESENT)
+def renderer(request, monkeypatch):
+    """Each renderer present in turn, forced with CHAINRULE_RENDERER."""
+    if not rendering.find_program(request.param):
+        pytest.fail(f"{request.param} is not installed: 'pip install graphviz-pure' (a dependency of chainrule)")
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, request.param)
+    return request.param
 
 
 # -------------------------------------------------------------------- what the picture holds
@@ -97,6 +112,47 @@ def test_show_ops_false_writes_each_operation_into_its_box():
     assert f"{ids[net.z3]} -> {ids[net.a3]} " in source
 
 
+def test_nodes_are_written_in_natural_order_weights_then_bias_neurons_in_turn():
+    model = Model()
+    xs = [Value(1.0, label="x0"), Value(-2.0, label="x1")]
+    (out,) = model(xs)
+    out.backward()
+    order = drawing_order(out)
+    assert all(order.index(parent) < order.index(node) for node in order for parent in node.parents)
+    labels = [node.label for node in order if node.label]
+    # Each neuron's parents in their recorded order (weights, bias, inputs), walked depth first.
+    assert labels == ["w50", "w51", "b5", "w00", "w01", "b0", "x0", "x1", "w10", "w11", "b1"]
+    source = draw(out, modules=model).source
+    boxes = re.findall(r"<b>(\w+)</b>", source)
+    assert [b for b in boxes if b.startswith("w1") or b == "b1"] == ["w10", "w11", "b1"]  # in the neuron's cluster
+    assert "mclimit" in source  # Graphviz keeps the order it is given
+
+
+def test_edges_that_carry_no_gradient_are_faded():
+    x, w = Value(-2.0, label="x"), Value(3.0, label="w")
+    dead = (x * w).relu()  # relu of a negative: nothing flows back
+    y = dead + x
+    y.backward()
+    source, ids = drawn(y)
+    faded = " ".join(f'{key}="{value}"' for key, value in FADED.items())
+    relu = dead.parents[0]
+    assert faded in line_of(source, edge_id(ids[dead], 0))  # relu passes 0 back
+    assert faded in line_of(source, edge_id(ids[relu], 0)) and faded in line_of(source, ids[relu] + "_out")
+    assert faded not in line_of(source, edge_id(ids[y], 1))  # y = dead + x: x gets 1
+    assert "#d1d5db" not in draw(y, show_grad=False).source
+    assert "#d1d5db" not in draw(Value(1.0, label="a") * 2).source  # before backward() nothing is faded
+
+
+def test_an_unlabelled_node_shows_the_name_explain_gives_it():
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    y = (x * w).tanh()
+    source, ids = drawn(y)
+    assert name(y.parents[0]) == "(x*w)"
+    assert "<td>(x*w)</td>" in line_of(source, ids[y.parents[0]])
+    assert "<td>tanh((x*w))</td>" in line_of(source, ids[y])
+    assert "<td>leaf</td>" in line_of(drawn(Value(1.0) * 2)[0], "n0")
+
+
 # -------------------------------------------------------------------- the same source on every run
 
 SCRIPT = textwrap.dedent("""
@@ -146,7 +202,7 @@ def test_past_max_nodes_raises_naming_the_count_and_how_to_shrink():
         "max_nodes=599",
     ):
         assert text in message
-    assert draw(y, max_nodes=500, show_ops=False).source.count("tanh") == 299
+    assert draw(y, max_nodes=500, show_ops=False).source.count("<td>tanh</td>") == 299
     assert draw(y, max_nodes=599).source
 
 
@@ -245,7 +301,7 @@ def test_modules_must_follow_the_protocol():
 # -------------------------------------------------------------------- rendering
 
 
-def test_renders_to_svg_with_stable_ids(dot_program, tmp_path):
+def test_renders_to_svg_with_stable_ids(renderer, tmp_path):
     net = classic_chain()
     net.C.backward()
     graph = draw(net.C)
@@ -258,10 +314,11 @@ def test_renders_to_svg_with_stable_ids(dot_program, tmp_path):
     assert "sigmoid" in svg and "∂" in svg
     assert graph._repr_mimebundle_()["image/svg+xml"] == svg
     written = graph.render(outfile=tmp_path / "classic.svg")
-    assert open(written, encoding="utf-8").read().lstrip().startswith(("<?xml", "<svg"))
+    assert open(written, encoding="utf-8").read() == svg
+    assert [p.name for p in tmp_path.iterdir()] == ["classic.svg"]  # only the file asked for
 
 
-def test_labels_with_markup_characters_render(dot_program):
+def test_labels_with_markup_characters_render(renderer):
     x = Value(2.0, label='a<b> & "c" {d|e}\\')
     y = (x * 3).tanh()
     y.backward()
@@ -270,30 +327,34 @@ def test_labels_with_markup_characters_render(dot_program):
     assert draw(x).source.count("->") == 0  # a lone leaf is a drawing too
 
 
-def test_without_dot_the_source_works_and_rendering_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot anywhere
+def test_without_a_renderer_the_source_works_and_rendering_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(rendering, "find_program", lambda name: None)  # neither dot nor graphviz-pure
     net = classic_chain()
     graph = draw(net.C)
     assert graph.source.startswith("digraph chainrule {")
     for render in (
         lambda: graph.pipe(format="svg"),
         lambda: graph.render(outfile=tmp_path / "g.png"),
+        lambda: write(graph, tmp_path / "g.svg"),
         lambda: stepper(net.C),
     ):
-        with pytest.raises(GraphvizNotFound) as error:
+        with pytest.raises(RenderError) as error:  # the stepper says what it was making, then why it failed
             render()
         message = str(error.value)
-        assert message == INSTALL_GRAPHVIZ and "\n" not in message
-        for advice in ("apt-get install graphviz", "brew install graphviz", "conda install -c conda-forge graphviz"):
+        assert "\n" not in message and "dot or graphviz-pure was not found" in message
+        for advice in ("pip install graphviz-pure", "apt-get install graphviz", "brew install graphviz"):
             assert advice in message
-    assert graph._repr_mimebundle_() == {"text/plain": INSTALL_GRAPHVIZ}
+    with pytest.raises(GraphvizNotFound) as error:
+        graph.pipe(format="svg")
+    assert graph._repr_mimebundle_() == {"text/plain": str(error.value)}
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the DOT source
 
 
-def test_write_picks_the_format_by_suffix(dot_program, tmp_path):
+def test_write_picks_the_format_by_suffix(renderer, tmp_path):
     graph = draw(classic_chain().C)
-    assert write(graph, tmp_path / "g.svg") == (str(tmp_path / "g.svg"), "")
+    assert write(graph, tmp_path / "g.svg") == str(tmp_path / "g.svg")
     assert (tmp_path / "g.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
-    assert write(graph, tmp_path / "g.png")[1] == ""
+    assert write(graph, tmp_path / "g.png") == str(tmp_path / "g.png")
     assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
     write(graph, tmp_path / "g.dot")
     assert (tmp_path / "g.dot").read_text(encoding="utf-8") == graph.source
@@ -302,13 +363,39 @@ def test_write_picks_the_format_by_suffix(dot_program, tmp_path):
         write(graph, tmp_path / "g.jpeg")
 
 
-def test_write_without_dot_falls_back_to_the_source(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))
+def test_a_failed_render_writes_nothing_and_leaves_the_dot_file_alone(renderer, monkeypatch, tmp_path):
     graph = draw(classic_chain().C)
-    written, note = write(graph, tmp_path / "g.svg")
-    assert written == str(tmp_path / "g.dot") and INSTALL_GRAPHVIZ in note
-    assert (tmp_path / "g.dot").read_text(encoding="utf-8") == graph.source
-    assert not (tmp_path / "g.svg").exists()
+    (tmp_path / "notes.dot").write_text("my notes")
+    monkeypatch.setattr(type(graph), "source", property(lambda self: "digraph { a -> "))  # dot cannot read it
+    with pytest.raises(RenderError, match=f"^{renderer} .*could not render the drawing as svg"):
+        write(graph, tmp_path / "notes.svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.dot"]
+    assert (tmp_path / "notes.dot").read_text() == "my notes"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_new_files_follow_the_umask_and_old_ones_keep_their_mode(umask, mode, tmp_path):
+    graph = draw(classic_chain().C)
+    previous = os.umask(umask)
+    try:
+        write(graph, tmp_path / "new.dot")
+        (tmp_path / "old.dot").write_text("")
+        os.chmod(tmp_path / "old.dot", 0o604)
+        write(graph, tmp_path / "old.dot")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new.dot").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "old.dot").stat().st_mode & 0o777 == 0o604
+
+
+def test_a_failed_write_removes_its_temporary_file(monkeypatch, tmp_path):
+    def full_disk(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write(draw(classic_chain().C), tmp_path / "g.dot")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_importing_the_engine_does_not_import_graphviz():

@@ -192,3 +192,100 @@ def test_bad_input_says_what_was_wrong():
         explain(net.C, net.w1, max_paths=-1)
     with pytest.raises(TypeError, match="must be an int, got float"):
         explain(net.C, net.w1, max_paths=2.5)
+
+
+# -------------------------------------------------------------------- networks: wrapped, short names, no -0
+
+
+def network_explanations():
+    """d loss / d w for every first-layer weight of the main demo's MLP(2, [6, 6, 1]) with a hinge loss."""
+    import nn
+
+    model = nn.MLP(2, [6, 6, 1], seed=0)
+    loss = nn.hinge_loss([model(x) for x in [(0.3, -0.2), (-1.1, 0.4)]], [1, -1])
+    return [explain(loss, w) for neuron in model.layers[0].neurons for w in neuron.w], model
+
+
+def test_a_network_explanation_fits_100_columns():
+    explanations, _ = network_explanations()
+    for e in explanations:
+        lines = str(e).splitlines()
+        assert max(map(len, lines)) <= 100, max(lines, key=len)
+        notes = [line for line in lines if line.rstrip().endswith(f"of {e.count}")]
+        assert len(notes) == len(e.paths)  # one "path k of n" note per listed path
+        assert len({line.index("path ") for line in notes}) == 1  # in one column
+
+
+def test_nn_parameters_have_short_names_and_the_long_name_once():
+    explanations, _ = network_explanations()
+    text = str(explanations[3])
+    assert explanations[3].wrt.label == "layers.0.neurons.1.w.1"
+    assert "/dL0.N1.w1 = " in text.splitlines()[0]
+    lines = text.splitlines()
+    legend = lines[[line.startswith("where ") for line in lines].index(True):]
+    assert legend[0] == "where L0.N1.w1 is layers.0.neurons.1.w.1"
+    formula = "\n".join(lines[: -len(legend)])
+    for line in legend:  # "where S is LONG" / "  and S is LONG": S in the formula, LONG only here
+        short, long = line.split()[1], line.split()[3]
+        assert short in formula and text.count(long) == 1
+    assert "layers." not in formula
+
+
+def test_a_labelled_network_has_one_where_line():
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    values = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    for i, layer in enumerate(model.layers):  # labelled as the main demo labels them
+        values = layer(values)
+        for j, value in enumerate(values):
+            if layer.activation == "linear":
+                value.label = f"z{i}_{j}"
+            else:
+                value.label, value.parents[0].label = f"a{i}_{j}", f"z{i}_{j}"
+    (score,) = values
+    loss = (1 - score).relu()
+    loss.label = "loss"
+    text = str(explain(loss, model.layers[0].neurons[1].w[1]))
+    assert text.splitlines()[-1] == "where L0.N1.w1 is layers.0.neurons.1.w.1"
+    assert text.count("where") == 1 and "  and " not in text
+    assert text.splitlines()[0].startswith("dloss/dL0.N1.w1 =   dloss/d(1-z1_0) * ")
+
+
+def test_long_factors_wrap_under_the_first_factor():
+    def chain(label):
+        x = Value(0.5, label="x")
+        y = x
+        for i in range(8):
+            y = (y * 1.5).tanh()
+            y.label = label(i)
+        return str(explain(y, x)).splitlines()
+
+    lines = chain(lambda i: f"hidden_{i}")
+    assert max(map(len, lines)) <= 100 and len(lines) > 3
+    start = lines[0].index("dhidden_7/d(hidden_6*1.5)")
+    continued = [line for line in lines[1:] if not line.lstrip().startswith(("=", "+"))]
+    assert continued and all(len(line) - len(line.lstrip()) == start for line in continued)
+    # A label too long for any line is cut rather than let a line run past 100 columns.
+    assert max(map(len, chain(lambda i: f"a_rather_long_intermediate_name_{i}"))) <= 100
+
+
+def test_an_exact_zero_prints_as_0_never_minus_0():
+    from engine.formatting import number
+
+    assert number(-0.0) == "0" and number(0.0) == "0" and number(-1e-300) == "-1e-300"
+    x, y = Value(0.0, label="x"), Value(-2.0, label="y")
+    z = (x * y) * y  # dz/dy by the path through x*y: x * y = -0.0
+    z.label = "z"
+    text = str(explain(z, y))
+    assert "-0 " not in text + " " and "(-0)" not in text
+
+
+def test_latex_uses_the_short_names_and_stays_valid():
+    explanations, _ = network_explanations()
+    latex = explanations[3]._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
+    assert latex.count("{") == latex.count("}")
+    assert r"\partial \mathtt{L0.N1.w1}}" in latex
+    assert r"\text{where } \mathtt{L0.N1.w1} \text{ is } \mathtt{layers.0.neurons.1.w.1}" in latex
+    assert latex.count("layers.0.neurons.1.w.1") == 1

@@ -1,0 +1,167 @@
+"""engine.render: which renderer draws, how it fails, and graphviz-pure drawing what dot draws.
+
+graphviz-pure is a port of Graphviz to Rust that pip installs; chainrule uses it where Graphviz's
+``dot`` is not installed. The comparison at the bottom renders every kind of drawing the project
+makes with both and checks that the pictures hold the same nodes, clusters, edges and texts.
+"""
+
+import html
+import importlib.util
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import Value, draw, render as rendering
+from engine.render import ENVIRONMENT_VARIABLE, GraphvizNotFound, RenderError, render, renderer
+from example_graphs import build, classic_chain
+from nn import MLP
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -------------------------------------------------------------------- choosing the renderer
+
+
+def test_dot_is_preferred_and_graphviz_pure_is_found_beside_python_without_path(monkeypatch, tmp_path):
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
+    if shutil.which("dot"):
+        assert renderer() == ("dot", shutil.which("dot"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot, and the virtual environment not activated
+    name, path = renderer()
+    assert name == "graphviz-pure" and Path(path).parent == Path(sys.executable).parent
+    assert render("digraph { a -> b }", "svg").lstrip().startswith(b"<?xml")
+
+
+def test_the_environment_variable_forces_a_renderer(monkeypatch):
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "graphviz-pure")
+    assert renderer()[0] == "graphviz-pure"
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "neato")
+    with pytest.raises(ValueError, match="CHAINRULE_RENDERER must be one of dot, graphviz-pure .*'neato'"):
+        renderer()
+
+
+def test_without_any_renderer_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(rendering, "find_program", lambda name: None)
+    with pytest.raises(GraphvizNotFound) as error:
+        render("digraph { a }")
+    message = str(error.value)
+    assert "\n" not in message and "dot or graphviz-pure was not found" in message
+    assert "pip install graphviz-pure" in message and "apt-get install graphviz" in message
+
+
+@pytest.mark.parametrize("name", ["dot", "graphviz-pure"])
+def test_a_failure_names_the_renderer_and_what_it_said_in_one_line(name, monkeypatch, request):
+    if name == "dot":
+        request.getfixturevalue("graphviz_dot")
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, name)
+    with pytest.raises(RenderError) as error:
+        render("digraph { a -> ")
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{name} (") and "could not render the drawing as svg" in message
+    assert "syntax error" in message.lower()
+    with pytest.raises(ValueError, match="a format is a name such as 'svg'"):
+        render("digraph { a }", "svg -o /tmp/x")
+
+
+# -------------------------------------------------------------------- graphviz-pure against dot
+
+
+def _main_demo():
+    """demos/main.py, loaded from its file (demos is not a package)."""
+    spec = importlib.util.spec_from_file_location("chainrule_main_demo", ROOT / "demos" / "main.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _network(**options):
+    """The main demo's MLP(2, [6, 6, 1]) with one point's hinge loss, drawn with a cluster per module."""
+    model = MLP(2, [6, 6, 1], init="uniform", seed=0)
+    loss = _main_demo().one_example(model, [0.3, -0.2], 1)
+    return draw(loss, modules=model, max_nodes=1000, **options)
+
+
+def _classic(**options):
+    net = classic_chain()
+    net.C.backward()
+    return draw(net.C, params=net.parameters, **options)
+
+
+def _recipe(recipe):
+    def drawing():
+        output = build(recipe)[1]
+        output.backward()
+        return draw(output)
+
+    return drawing
+
+
+def _markup():
+    x = Value(2.0, label='a<b> & "c" {d|e}\\')
+    y = (x * 3).tanh()
+    y.backward()
+    return draw(y)
+
+
+DRAWINGS = {
+    "classic chain": _classic,
+    "classic chain, no grads, top to bottom": lambda: _classic(show_grad=False, rankdir="TB"),
+    "classic chain, ops in boxes": lambda: _classic(show_ops=False),
+    "every operation": _recipe(([0.3, -1.2, 0.8], [(op, 2 + i, i % 3) for i, op in enumerate(
+        ["add", "sub", "mul", "square", "tanh", "sigmoid", "sin", "scale", "sum", "dot"])])),
+    "one leaf": lambda: draw(Value(1.5, label="x")),
+    "markup in labels": _markup,
+    "neuron": lambda: draw(_main_demo().neuron()),
+    "main demo's network": lambda: _network(show_ops=False),
+    "main demo's network, with ops": lambda: _network(),
+}
+
+
+def picture(svg):
+    """What a reader sees in an SVG: node, cluster and edge ids, and every text, in order of appearance."""
+    groups = dict.fromkeys(("node", "cluster", "edge"), None)
+    for kind in groups:
+        groups[kind] = sorted(re.findall(rf'<g id="([^"]*)" class="{kind}">', svg))
+    texts = sorted(html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    return groups, texts
+
+
+@pytest.mark.parametrize("name", DRAWINGS)
+def test_graphviz_pure_draws_what_dot_draws(name, monkeypatch, graphviz_dot):
+    graph = DRAWINGS[name]()
+    pictures, seconds = {}, {}
+    for renderer_name in ("dot", "graphviz-pure"):
+        monkeypatch.setenv(ENVIRONMENT_VARIABLE, renderer_name)
+        start = time.perf_counter()
+        pictures[renderer_name] = picture(graph.pipe(format="svg", encoding="utf-8"))
+        seconds[renderer_name] = time.perf_counter() - start
+    (dot_groups, dot_texts), (pure_groups, pure_texts) = pictures["dot"], pictures["graphviz-pure"]
+    assert {kind: len(ids) for kind, ids in pure_groups.items()} == {kind: len(ids) for kind, ids in dot_groups.items()}
+    assert pure_groups == dot_groups
+    assert pure_texts == dot_texts
+    print(f"{name}: {len(dot_groups['node'])} nodes, {len(dot_groups['cluster'])} clusters, "
+          f"{len(dot_groups['edge'])} edges; dot {seconds['dot']:.3f} s, graphviz-pure {seconds['graphviz-pure']:.3f} s")
+
+
+def test_a_network_drawn_with_dot_reads_in_natural_order(monkeypatch, graphviz_dot):
+    """Weights w.0 .. w.5 then b top to bottom in each neuron's box, neurons 0 .. 5 in each layer."""
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "dot")
+    svg = _network(show_ops=False).pipe(format="svg", encoding="utf-8")
+    top = {}  # the y of each box's first text: its label
+    for body in re.findall(r'<g id="n\d+" class="node">(.*?)</g>', svg, re.DOTALL):
+        y, text = re.search(r'<text[^>]* y="([-\d.]+)"[^>]*>([^<]*)</text>', body).groups()
+        top[text] = float(y)
+
+    def from_top(names):
+        return sorted(names, key=top.__getitem__)
+
+    neuron = [f"layers.1.neurons.0.w.{i}" for i in range(6)] + ["layers.1.neurons.0.b"]
+    assert from_top(neuron) == neuron
+    for layer in (0, 1):
+        sums = [f"z{layer}_{j}" for j in range(6)]
+        assert from_top(sums) == sums
