@@ -39,7 +39,7 @@ EPOCHS = 200
 PICTURES = ("network.svg", "neuron.svg", "neuron_stepper.html")  # what needs a renderer
 SEED = 0
 NAMES = (
-    "zL_j is the weighted sum of neuron j in layer L (layers.L.neurons.j), aL_j its ReLU; "
+    "zL_j is the weighted sum of neuron j in layer L (layers.L.neurons.j), aL_j its ReLU;\n"
     "margin = label * score; loss = relu(1 - margin)."
 )
 
@@ -175,7 +175,7 @@ def main(argv=None):
         path = stepper(neuron()).save(os.path.join(out, "neuron_stepper.html"))
         written.append((path, "backward through the same neuron, a step per click"))
 
-    heading = f"d loss / d {weight_name} for the point {example}, by the chain rule.\n{NAMES}"
+    heading = f"d loss / d {weight_name} for the point {example},\nby the chain rule.\n{NAMES}"
     path = os.path.join(out, "explanation.txt")
     with open(path, "w", encoding="utf-8") as file:
         file.write(f"{heading}\n\n{explanation}\n")

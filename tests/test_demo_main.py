@@ -90,6 +90,7 @@ def test_it_explains_one_weight_and_prints_the_same(demo):
     assert total != 0.0  # the point lies near the boundary, where the hinge loss still pushes
     assert f"d loss / d {weight} = {total:.4g}" in stdout
     assert text.strip() in stdout
+    assert max(map(len, text.splitlines())) <= 100  # readable in any editor
 
 
 def test_without_a_renderer_it_writes_the_rest_and_a_one_line_hint(demo, tmp_path):
