@@ -232,7 +232,12 @@ def _wrapped(start, factors, limit):
 
 
 def _text_fraction(a, b, legend):
-    return f"d{name(a, legend=legend)}/d{name(b, legend=legend)}"
+    return f"d{_grouped(name(a, legend=legend))}/d{_grouped(name(b, legend=legend))}"
+
+
+def _grouped(text):
+    """A name with spaces in brackets, so that d(x1*w1 + x2*w2)/dx1 reads as one derivative."""
+    return f"({text})" if " " in text and not (text.startswith("(") and text.endswith(")")) else text
 
 
 def _paths(count, adjective=""):

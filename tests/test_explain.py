@@ -289,3 +289,11 @@ def test_latex_uses_the_short_names_and_stays_valid():
     assert r"\partial \mathtt{L0.N1.w1}}" in latex
     assert r"\text{where } \mathtt{L0.N1.w1} \text{ is } \mathtt{layers.0.neurons.1.w.1}" in latex
     assert latex.count("layers.0.neurons.1.w.1") == 1
+
+
+def test_a_label_with_spaces_reads_as_one_name_in_a_derivative():
+    x = Value(2.0, label="x")
+    s = x * 3.0
+    s.label = "x*3 + nothing"
+    text = str(explain(s.tanh(), x))
+    assert "d(x*3 + nothing)/dx" in text and "/d(x*3 + nothing)" in text
