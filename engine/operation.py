@@ -103,7 +103,7 @@ def arithmetic(symbol, constant_right=None):
     """``operation`` for the operators + - * / **, on a leaner path: three times faster.
 
     They are most of the nodes a loop like ``y = y * 1.0001 + 0.0001`` makes, so they take two
-    arguments only and trust their rules (the table below, checked by the tests) instead of checking
+    arguments only and trust their rules (the table in operations.py, checked by the tests) instead of checking
     what each returns. A constant shows in the op's name: ``x * 2`` has op "*2", ``2 ** x`` "2**".
     Anything but a Value or a number on either side is NotImplemented, so Python raises TypeError.
     ``constant_right`` is the rule for a Value with a constant on the right, where it differs
@@ -112,6 +112,7 @@ def arithmetic(symbol, constant_right=None):
 
     def make(rule):
         rule_with_constant = constant_right or rule
+
         @functools.wraps(rule)
         def apply(a, b):
             if isinstance(a, Value):
@@ -142,7 +143,7 @@ def _one(local):
 def _number_or_none(x):
     """x as a float if it is a real number, else None."""
     try:
-        return x if type(x) is float else real_number(x, "")
+        return x if type(x) is float else real_number(x, "operand")
     except TypeError:
         return None
 

@@ -11,8 +11,8 @@ import math
 import operator
 
 from engine import numerics
-from engine.checks import real_number
 from engine.backward import ZERO
+from engine.checks import real_number
 from engine.operation import arithmetic, constant_op, operation
 from engine.value import Value
 
