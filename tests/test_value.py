@@ -196,3 +196,23 @@ def test_float_and_repr():
 def test_dot_of_empty_sequences_is_a_float_zero():
     z = engine.dot([], [])
     assert type(z.data) is float and z.data == 0.0
+
+
+def test_dots_takes_numpy_scalars_and_ints_as_constants():
+    np = pytest.importorskip("numpy")
+    x = [Value(1.0), Value(2.0)]
+    z = engine.dot([np.float64(0.5), Value(3.0)], x, bias=np.float32(1.0))
+    assert z.data == 0.5 * 1.0 + 3.0 * 2.0 + 1.0
+    assert [p.data for p in z.parents] == [3.0, 1.0, 2.0] and z.local_grads == (2.0, 0.5, 3.0)
+    (first,) = engine.dots([[np.float64(0.5), 2]], [1.0, 2.0], [Value(1.0)])
+    assert first.data == 5.5 and first.local_grads == (1.0,)
+
+
+def test_dots_checks_its_shapes():
+    w = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match="row 1 has 1 weights for 2 inputs"):
+        engine.dots([w, w[:1]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="2 rows of weights but 1 biases"):
+        engine.dots([w, w], [1.0, 2.0], [Value(0.0)])
+    with pytest.raises(TypeError, match="dot's input"):
+        engine.dots([w], [1.0, "2"])
