@@ -397,19 +397,19 @@ def check_agreement(engines, run, tolerance=1e-12):
     if not all(map(math.isfinite, ref_losses + ref_gradients)):
         raise EnginesDisagree(f"{reference.name} gave a loss or gradient that is not finite: losses {ref_losses}")
     errors = {reference.name: 0.0}
-    for engine in others:
-        losses, gradients = run(engine), engine.gradients()
+    for other in others:
+        losses, gradients = run(other), other.gradients()
         loss_error = relative_error(losses, ref_losses)
         gradient_error = relative_error(gradients, ref_gradients)
         if not (loss_error <= tolerance and gradient_error <= tolerance):  # "not <=" also catches nan
             raise EnginesDisagree(
-                f"{engine.name} and {reference.name} disagree from the same weights and data: "
+                f"{other.name} and {reference.name} disagree from the same weights and data: "
                 f"losses {losses[:3]} against {ref_losses[:3]} (relative error {loss_error:.1e}), "
                 f"gradients differ by {gradient_error:.1e} (relative), more than the {tolerance:.0e} allowed. "
                 f"The engines do not compute the same thing, so timing them side by side would mislead: "
                 f"fix the workload in benchmarks/networks.py before trusting any number."
             )
-        errors[engine.name] = max(loss_error, gradient_error)
+        errors[other.name] = max(loss_error, gradient_error)
     return errors
 
 
