@@ -166,7 +166,7 @@ def sum(values):
     nodes = tuple(v for v in values if isinstance(v, Value))
     constant = math.fsum(real_number(v, "sum(values)") for v in values if not isinstance(v, Value))
     op = constant_op("sum+", constant, True) if constant else "sum"
-    return Value(builtins.sum([v.data for v in nodes], constant), "", op, nodes, (1.0,) * len(nodes))
+    return Value(builtins.sum([v._data for v in nodes], constant), "", op, nodes, (1.0,) * len(nodes))
 
 
 def dot(ws, xs, bias=None):
@@ -212,7 +212,7 @@ def dots(weight_rows, xs, biases=None):
     if _FLOAT.issuperset(map(type, xs)):  # a first layer: the inputs are numbers, not Values
         inputs, numbers = (), xs
     elif _VALUE.issuperset(map(type, xs)):  # a hidden layer: the inputs are Values
-        inputs, numbers = xs, tuple([x.data for x in xs])
+        inputs, numbers = xs, tuple([x._data for x in xs])
     else:  # None: Values mixed with numbers (or ints, or numpy scalars)
         numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
         inputs = None
@@ -223,8 +223,8 @@ def dots(weight_rows, xs, biases=None):
         if len(row) != len(xs):
             raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
         try:  # a neuron's usual shape: weights and bias are Values (a number has no .data)
-            w_numbers = [w.data for w in row]
-            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0) + (0.0 if bias is None else bias.data)
+            w_numbers = [w._data for w in row]
+            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0) + (0.0 if bias is None else bias._data)
             fast = inputs is not None and type(value) is float
         except (AttributeError, TypeError):
             fast = False

@@ -139,6 +139,15 @@ def test_leaf_hook_gets_this_passes_gradient():
     assert seen == [4.0, 4.0] and x.grad == 8.0
 
 
+def test_a_hook_returning_a_number_too_large_for_a_float_is_named_shortly():
+    x = Value(2.0)
+    y = x * 3
+    y.register_hook(lambda g: 10**400)
+    with pytest.raises(ValueError, match=r"what hook '<lambda>' on \*3 returned .* is too large for a float") as error:
+        y.backward()
+    assert len(str(error.value)) < 200
+
+
 def test_register_hook_needs_a_callable():
     with pytest.raises(TypeError, match="callable"):
         Value(1.0).register_hook(3)

@@ -43,6 +43,74 @@ def test_huge_int_is_a_value_error():
         Value(10**400)
 
 
+def test_huge_int_is_quoted_short_in_the_error():
+    with pytest.raises(ValueError) as error:
+        Value(10**400)
+    assert len(str(error.value)) < 120 and "…" in str(error.value)
+    with pytest.raises(ValueError, match="too long to write out"):
+        Value(10**5000)  # repr itself would raise past 4300 digits
+
+
+def test_numpy_bool_is_accepted_like_bool():
+    np = pytest.importorskip("numpy")
+    assert Value(np.True_).data == 1.0 and Value(np.False_).data == 0.0
+
+
+def test_a_non_number_from_numpy_is_named_with_its_module():
+    np = pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"got numpy\.ndarray"):
+        Value(np.array([1.0]))
+
+
+# ---------------------------------------------------------------- data and label are checked when assigned
+
+
+@pytest.mark.parametrize("bad", ["abc", None, [1.0], 1 + 2j])
+def test_assigning_data_that_is_not_a_number_fails_on_that_line(bad):
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=rf"^Value\.data must be a real number \(int, float, bool\), got {type(bad).__name__}"):
+        v.data = bad
+    assert v.data == 1.0  # unchanged
+
+
+def test_constructor_and_assignment_give_the_same_messages():
+    v = Value(1.0)
+    for bad_data in ("abc", 10**400):
+        with pytest.raises((TypeError, ValueError)) as in_constructor:
+            Value(bad_data)
+        with pytest.raises((TypeError, ValueError)) as on_assignment:
+            v.data = bad_data
+        assert str(in_constructor.value) == str(on_assignment.value)
+    with pytest.raises(TypeError) as in_constructor:
+        Value(1.0, label=5)
+    with pytest.raises(TypeError) as on_assignment:
+        v.label = 5
+    assert str(in_constructor.value) == str(on_assignment.value) == "Value.label must be a str, got int: 5"
+    assert v.label == ""
+
+
+def test_assigned_data_is_stored_as_a_float_and_used_by_operations():
+    v = Value(1.0)
+    v.data = 3
+    assert type(v.data) is float and (v * 2).data == 6.0
+    v.label = "w"
+    assert v.label == "w" and "label='w'" in repr(v)
+
+
+# ---------------------------------------------------------------- conversions a learner slips into
+
+
+@pytest.mark.parametrize("function", [math.exp, math.tanh, math.log, float])
+def test_math_functions_on_a_value_raise_instead_of_dropping_the_graph(function):
+    with pytest.raises(TypeError, match=r"v\.exp\(\).*v\.data"):
+        function(Value(0.5))
+
+
+@pytest.mark.parametrize("data, truth", [(0.0, False), (-0.0, False), (2.0, True), (-1e-300, True), (math.nan, True)])
+def test_truth_follows_pytorch(data, truth):
+    assert bool(Value(data)) is truth  # bool(torch.tensor(0.)) is False, bool(torch.tensor(nan)) is True
+
+
 # ---------------------------------------------------------------- operators and local derivatives
 
 
@@ -186,9 +254,8 @@ def test_equality_and_hash_are_by_identity():
     assert len({a, b}) == 2
 
 
-def test_float_and_repr():
+def test_repr():
     x = Value(2.5, label="x")
-    assert float(x) == 2.5
     assert repr(x) == "Value(data=2.5, grad=0.0, label='x')"
     assert "op='*2'" in repr(x * 2)
 
