@@ -179,9 +179,12 @@ class Module:
         serialize.load_state_dict(self, state)
         return self
 
-    def save(self, path):
-        """Write the parameters to ``path`` as JSON, atomically: a crash mid-save keeps the old file."""
-        serialize.save(self, path)
+    def save(self, path, allow_nonfinite=False):
+        """Write the parameters to ``path`` as JSON, atomically: a crash mid-save keeps the old file.
+
+        A nan or infinite weight is refused (did training diverge?) unless ``allow_nonfinite=True``.
+        """
+        serialize.save(self, path, allow_nonfinite=allow_nonfinite)
 
     def load(self, path):
         """Read parameters saved by ``save(path)`` into this module; returns the module."""

@@ -1,10 +1,12 @@
 """state_dict / load_state_dict and save / load: exact round trips, atomic writes, and errors that name the problem."""
 
 import json
+import math
 import os
 
 import pytest
 
+from engine.checks import shortened
 from nn import MLP, SGD, Layer, Neuron, Sequential
 from nn import serialize
 
@@ -136,3 +138,116 @@ def test_the_file_is_plain_json_never_pickle(tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"{") and b"\x80" not in raw
     assert serialize.FORMAT.encode() in raw
+
+
+# Hostile and damaged files (issue #12): every one is the documented ValueError naming the file.
+
+
+def test_json_nested_a_million_deep_is_a_value_error_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 10**6)
+    with pytest.raises(ValueError, match="deep.json is not a saved model .*nested too deeply"):
+        Neuron(2, seed=0).load(path)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_file_is_refused_after_a_bounded_read():
+    with pytest.raises(ValueError, match="/dev/zero is not a saved model: it is larger than .* bytes"):
+        Neuron(2, seed=0).load("/dev/zero")
+
+
+def test_a_large_model_with_the_longest_numbers_still_loads(tmp_path):
+    # The size bound must leave room for every number written at its longest (24 characters).
+    model = MLP(200, [200], seed=0)
+    for p in model.parameters():
+        p.data = -2.2250738585072014e-308
+    path = tmp_path / "model.json"
+    model.save(path)
+    assert os.path.getsize(path) > 2**20
+    assert set(_weights(MLP(200, [200], seed=1).load(path))) == {-2.2250738585072014e-308}
+
+
+# Non-finite weights: refused by default, stored as the strings "nan", "inf", "-inf" when asked.
+
+
+def _diverged():
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[1].w[0].data = float("nan")
+    model.layers[1].neurons[0].b.data = float("inf")
+    model.layers[1].neurons[0].w[2].data = float("-inf")
+    return model
+
+
+def test_saving_a_nan_weight_is_refused_naming_it_and_leaves_the_old_file(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    before = path.read_bytes()
+    message = r"'layers.0.neurons.1.w\[0\]' is nan \(and 2 more\).*allow_nonfinite=True"
+    with pytest.raises(ValueError, match=message) as error:
+        serialize.save(_diverged(), path)
+    assert "model.json" in str(error.value)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_non_finite_weights_saved_on_request_are_standard_json_and_load_back(tmp_path):
+    model = _diverged()
+    path = tmp_path / "model.json"
+    serialize.save(model, path, allow_nonfinite=True)
+    document = json.loads(path.read_text(), parse_constant=lambda token: pytest.fail(f"non-standard token {token}"))
+    json.dumps(document, allow_nan=False)
+    assert document["parameters"]["layers.1.neurons.0.b"] == "inf"
+    assert document["parameters"]["layers.1.neurons.0.w"][2] == "-inf"
+    other = MLP(2, [3, 1], seed=1).load(path)
+    assert [repr(w) for w in _weights(other)] == [repr(w) for w in _weights(model)]
+
+
+# Numbers no float holds, and JSON's non-standard tokens: refused, naming the parameter.
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e400", "1" + "0" * 400, "1" + "0" * 400 + ".5"])
+def test_a_number_too_large_for_a_float_is_refused_the_same_way_as_float_or_int(tmp_path, literal):
+    path = tmp_path / "bad.json"
+    path.write_text('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0, %s], "b": 0.5}}' % literal)
+    model = Neuron(2, seed=0)
+    before = _weights(model)
+    with pytest.raises(ValueError) as error:
+        model.load(path)
+    written = shortened(type("Literal", (), {"__repr__": lambda self: literal})())  # shortened as an int's repr is
+    assert str(error.value) == f"{path}: 'w[1]': {written} is too large for a float"
+    assert _weights(model) == before
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_json_s_non_standard_tokens_are_refused_pointing_at_the_strings(tmp_path, token):
+    path = tmp_path / "bad.json"
+    path.write_text('{"format": "chainrule.nn", "version": 1, "parameters": {"w": [1.0, 2.0], "b": %s}}' % token)
+    with pytest.raises(ValueError, match=f"bad.json: 'b': {token} is not standard JSON; .*\"nan\", \"inf\", \"-inf\""):
+        Neuron(2, seed=0).load(path)
+
+
+def test_the_strings_for_non_finite_numbers_are_only_read_from_files():
+    # In Python a nan is a float; a string in a state dict is still a mistake.
+    with pytest.raises(ValueError, match="'b' must be a real number .*got str: 'nan'"):
+        Neuron(2, seed=0).load_state_dict({"w": [1.0, 2.0], "b": "nan"})
+
+
+def test_save_honours_the_umask_for_a_new_file(tmp_path):
+    previous = os.umask(0o077)
+    try:
+        Neuron(2, seed=0).save(tmp_path / "private.json")
+    finally:
+        os.umask(previous)
+    assert os.stat(tmp_path / "private.json").st_mode & 0o777 == 0o600
+
+
+def test_module_save_refuses_nan_and_passes_allow_nonfinite_through(tmp_path):
+    model = MLP(2, [2], seed=0)
+    model.layers[0].neurons[0].b.data = math.nan
+    path = tmp_path / "model.json"
+    with pytest.raises(ValueError, match="allow_nonfinite=True"):
+        model.save(path)
+    assert not path.exists()
+    model.save(path, allow_nonfinite=True)
+    fresh = MLP(2, [2], seed=1).load(path)
+    assert math.isnan(fresh.layers[0].neurons[0].b.data)
