@@ -41,7 +41,7 @@ from nn.optim import (
 from nn.serialize import load, load_state_dict, save, state_dict
 from nn.history import History
 from nn.network_view import draw_network
-from nn.train import accuracy, evaluate, fit
+from nn.train import TrainingDiverged, accuracy, evaluate, fit
 from nn.torch_bridge import to_torch
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "step_decay", "linear_decay", "cosine_decay",
     "clip_grad_norm", "clip_grad_value",
     "state_dict", "load_state_dict", "save", "load",
-    "fit", "evaluate", "accuracy", "dead_relu_fraction", "History", "Callback", "GradientNorms", "DeadReLUs",
+    "fit", "evaluate", "accuracy", "TrainingDiverged",
+    "dead_relu_fraction", "History", "Callback", "GradientNorms", "DeadReLUs",
     "to_torch", "draw_network",
 ]

@@ -16,6 +16,13 @@ def whole_number(n, name, smallest=1):
     return n
 
 
+def integer(n, name):
+    """n itself, if it is an int of any sign (a seed): a TypeError for anything else, bools included."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
+    return n
+
+
 def finite(x, name):
     """x as a float, if it is a finite real number."""
     x = real_number(x, name)

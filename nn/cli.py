@@ -11,10 +11,14 @@ import contextlib
 import math
 import os
 import sys
+import tempfile
 
 from engine import no_grad
 from engine.cli import OneLineErrorParser
-from nn import MLP, SGD, Adam, RMSprop, cosine_decay, cross_entropy, datasets, evaluate, fit, linear_decay, save
+from nn import (
+    MLP, SGD, Adam, Callback, RMSprop, TrainingDiverged, cosine_decay, cross_entropy, datasets, evaluate, fit,
+    linear_decay, save,
+)
 from nn.figures import confusion_matrix_figure, decision_boundary_figure, matplotlib_to_files, save_figure
 from nn.layers import ACTIVATIONS
 from nn.modules import suggested_init
@@ -34,6 +38,18 @@ RECIPES = {
     "digits": {"samples": None, "hidden": (32,), "epochs": 10},
 }
 LEARNING_RATES = {"sgd": 0.1, "momentum": 0.05, "adam": 0.02, "rmsprop": 0.01}
+
+# How large a run may be. Every weight is a Python object and each example's forward pass builds a
+# graph over all of them, so the cost grows as samples x parameters x epochs: the digits recipe (1,797
+# images, 2,410 parameters) takes under a minute, a run at these limits hours. Past them a run would
+# not finish, or would fill the memory first (--hidden 1000000000 asks for five billion Values), so
+# they are refused before anything is built.
+MAX_SAMPLES = 100_000
+MAX_PARAMETERS = 1_000_000
+
+# The files a run writes into --out, each named "<dataset>_<name>" (a 2-D set gets a decision
+# boundary, the digits a confusion matrix): written at the end, checked for before anything runs.
+OUTPUT_FILES = ("training.png", "decision_boundary.png", "confusion_matrix.png", "model.json")
 
 
 def load_data(name, samples, seed):
@@ -75,14 +91,16 @@ def layer_sizes(text):
     return sizes
 
 
-def _whole_number(smallest):
+def _whole_number(smallest, largest=None):
+    wanted = f">= {smallest}" if largest is None else f"from {smallest} to {largest:,}"
+
     def whole_number(text):
         try:
             n = int(text)
         except ValueError:
             n = None
-        if n is None or n < smallest:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {smallest}, got {text!r}")
+        if n is None or n < smallest or (largest is not None and n > largest):
+            raise argparse.ArgumentTypeError(f"expected a whole number {wanted}, got {text!r}")
         return n
 
     return whole_number
@@ -131,14 +149,15 @@ def build_parser():
                        help="what to learn: two moons, two circles, a three-armed spiral, xor (points in a square, "
                        "class 1 where exactly one coordinate is positive), or the 8x8 handwritten digits "
                        "(default: moons)")
-    train.add_argument("--samples", type=_whole_number(10), metavar="N",
-                       help="how many points to generate (moons, circles, xor: 200; spiral: 300; not for digits)")
+    train.add_argument("--samples", type=_whole_number(10, MAX_SAMPLES), metavar="N",
+                       help=f"how many points to generate, at most {MAX_SAMPLES:,} (moons, circles, xor: 200; "
+                       "spiral: 300; not for digits)")
     train.add_argument("--test-fraction", type=_number(0.0, 1.0, low_included=True), default=0.25, metavar="F",
                        help="the share of examples held out for testing (default: 0.25); 0 trains on all of "
                        "them and reports the training accuracy")
     train.add_argument("--hidden", type=layer_sizes, metavar="SIZES",
                        help="hidden layer sizes, e.g. 16,16 or 64, or none for a linear classifier "
-                       "(default: 16,16; digits: 32)")
+                       f"(default: 16,16; digits: 32); the network may have at most {MAX_PARAMETERS:,} parameters")
     train.add_argument("--activation", choices=list(ACTIVATIONS), default="relu",
                        help="the hidden layers' activation, one of nn's activations (default: relu); relu and "
                        "leaky_relu layers start from He's initialisation, the others from Xavier's")
@@ -172,24 +191,33 @@ def main(argv=None):
         parser.error("name a command: python -m nn train [options] (python -m nn train --help lists them)")
     if unknown:
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    return train(args, args.command_parser)
+    try:
+        return train(args, args.command_parser)
+    except KeyboardInterrupt:  # Ctrl-C outside training and writing (making the data, say): nothing was written
+        args.command_parser.exit(130, f"{args.command_parser.prog}: interrupted; nothing written\n")
 
 
 def train(args, parser):
     """Run ``python -m nn train`` with the parsed ``args``; ``parser.error`` reports bad combinations."""
-    recipe = RECIPES[args.dataset]
     if args.dataset == "digits" and args.samples is not None:
         parser.error("--samples is for the generated data sets; digits has its 1,797 images")
+    made_out = _writable_out(args, parser)
+    try:
+        return _train(args, parser)
+    except BaseException:  # an error, a diverged run, Ctrl-C: leave no empty directory behind
+        if made_out:
+            with contextlib.suppress(OSError):  # not empty: something was written, and stays
+                os.rmdir(args.out)
+        raise
+
+
+def _train(args, parser):
+    """Make the data, build the model, train it and write the results into the checked --out."""
+    recipe = RECIPES[args.dataset]
     samples = args.samples or recipe["samples"]
     hidden = args.hidden if args.hidden is not None else recipe["hidden"]
     epochs = args.epochs or recipe["epochs"]
     lr = args.lr or LEARNING_RATES[args.optimizer]
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        parser.error(f"--out {args.out!r} is a file; name a directory")
-    try:
-        os.makedirs(args.out, exist_ok=True)
-    except OSError as error:
-        parser.error(f"--out {args.out!r}: cannot make that directory ({error.strerror})")
     try:
         X, y = load_data(args.dataset, samples, args.seed)
         if args.test_fraction:
@@ -204,19 +232,32 @@ def train(args, parser):
         parser.error(f"--test-fraction {args.test_fraction:g} of {len(X)} examples leaves no test examples")
 
     classes = sorted(set(y))
+    sizes = [len(X[0]), *hidden, len(classes)]
+    parameters = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))  # weights and a bias per neuron
+    if parameters > MAX_PARAMETERS:
+        parser.error(f"--hidden {','.join(map(str, hidden))}: MLP({sizes[0]}, {sizes[1:]}) would have {parameters:,} "
+                     f"parameters; this pure-Python trainer takes at most {MAX_PARAMETERS:,}")
     init = suggested_init(args.activation)
-    model = MLP(len(X[0]), [*hidden, len(classes)], activation=args.activation, init=init, seed=args.seed)
+    model = MLP(sizes[0], sizes[1:], activation=args.activation, init=init, seed=args.seed)
     test = (X_test, y_test) if X_test is not None else None
     held_out = f", {len(X_test)} test" if test else ""
     print(f"training {model} ({args.activation}) on {args.dataset}: {len(X_train)} training{held_out} examples, "
           f"{args.optimizer} from lr {lr:g} ({args.schedule}), up to {epochs} epochs")
-    # The progress bar goes to stderr, and only when that is a terminal: stdout stays the report.
-    with contextlib.redirect_stdout(sys.stderr):
-        history = fit(
-            model, X_train, y_train, cross_entropy, make_optimizer(args.optimizer, model.parameters(), lr),
-            epochs=epochs, batch_size=args.batch_size, validation=test, l2=args.l2,
-            patience=args.patience or None, schedule=make_schedule(args.schedule, lr, epochs), seed=args.seed,
-        )
+    epochs_done = _EpochCounter()
+    try:
+        # The progress bar goes to stderr, and only when that is a terminal: stdout stays the report.
+        with contextlib.redirect_stdout(sys.stderr):
+            history = fit(
+                model, X_train, y_train, cross_entropy, make_optimizer(args.optimizer, model.parameters(), lr),
+                epochs=epochs, batch_size=args.batch_size, validation=test, l2=args.l2,
+                patience=args.patience or None, schedule=make_schedule(args.schedule, lr, epochs), seed=args.seed,
+                callbacks=[epochs_done],
+            )
+    # Nothing has been written yet: a model file from an earlier run stays as it was.
+    except TrainingDiverged as error:
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted in epoch {epochs_done.count + 1} of {epochs}; nothing written\n")
     stopped = ", stopped early: the loss stopped improving" if history.stopped_early else ""
     print(f"{history.epochs} epochs in {history.seconds:.1f} s{stopped}")
 
@@ -225,16 +266,21 @@ def train(args, parser):
 
     model.eval()
     written = []
-    if matplotlib_to_files():
-        written += _pictures(args, history, model, scores, X_train, y_train, test, classes)
-    else:
-        print('no pictures: matplotlib is not installed (pip install "chainrule[demos]")')
-    model_path = os.path.join(args.out, f"{args.dataset}_model.json")
-    save(model, model_path)
-    written.append((model_path, f"the weights; load with nn.load(MLP({len(X[0])}, {[*hidden, len(classes)]}, "
+    try:
+        if matplotlib_to_files():
+            _pictures(args, history, model, scores, X_train, y_train, test, classes, written)
+        else:
+            print('no pictures: matplotlib is not installed (pip install "chainrule[demos]")')
+        model_path = output_path(args, "model.json")
+        save(model, model_path)
+    except KeyboardInterrupt:
+        paths = ", ".join(_printable(path) for path, _ in written)
+        parser.exit(130, f"{parser.prog}: interrupted while writing; written: {paths or 'nothing'}; not the model\n")
+    written.append((model_path, f"the weights; load with nn.load(MLP({sizes[0]}, {sizes[1:]}, "
                                 f"activation={args.activation!r}), path)"))
-    width = max(len(path) for path, _ in written)
-    for path, what in written:
+    shown = [(_printable(path), what) for path, what in written]
+    width = max(len(path) for path, _ in shown)
+    for path, what in shown:
         print(f"wrote {path:<{width}}  {what}")
 
     if test:
@@ -246,15 +292,61 @@ def train(args, parser):
     return 0
 
 
-def _pictures(args, history, model, scores, X_train, y_train, test, classes):
-    """Draw the curves and what the model learned; returns [(path, what it shows)]."""
-    written = []
-    path = os.path.join(args.out, f"{args.dataset}_training.png")
+def output_path(args, name):
+    """Where the file ``name`` of ``OUTPUT_FILES`` goes."""
+    return os.path.join(args.out, f"{args.dataset}_{name}")
+
+
+def _writable_out(args, parser):
+    """Check, before the data is made, that --out is a directory the results can be written to.
+
+    Makes it if it is missing, and returns whether it did (a run that fails removes it again).
+    Writing a probe file is the one test that holds for every reason a write may fail: permissions,
+    a read-only file system, and root, whom mode bits do not stop.
+    """
+    out = args.out
+    if os.path.exists(out) and not os.path.isdir(out):
+        parser.error(f"--out {out!r} is a file; name a directory")
+    made = not os.path.exists(out)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--out {out!r}: cannot make that directory ({error.strerror})")
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        parser.error(f"--out {out!r}: cannot write there ({error.strerror})")
+    for name in OUTPUT_FILES:
+        path = output_path(args, name)
+        if os.path.isdir(path):
+            parser.error(f"--out {out!r}: {path!r} is a directory; the results are written to files of that name")
+    return made
+
+
+def _printable(path):
+    """``path`` as text any UTF-8 stream can print: bytes that were not UTF-8 (kept by Python as lone
+    surrogates) are shown as \\xff escapes instead of failing the print."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+class _EpochCounter(Callback):
+    """Counts the epochs completed, so that an interruption can say where it came."""
+
+    count = 0
+
+    def on_epoch_end(self, epoch, history):
+        self.count = epoch + 1
+
+
+def _pictures(args, history, model, scores, X_train, y_train, test, classes, written):
+    """Draw the curves and what the model learned, appending (path, what it shows) to ``written`` as each is saved."""
+    path = output_path(args, "training.png")
     figure = history.plot()
     figure.suptitle(f"{model} on {args.dataset}" + (" (validation: the test examples)" if test else ""))
     written.append((save_figure(figure, path), "loss, accuracy, learning rate and gradient norms per epoch"))
     if len(X_train[0]) == 2:
-        path = os.path.join(args.out, f"{args.dataset}_decision_boundary.png")
+        path = output_path(args, "decision_boundary.png")
         figure = decision_boundary_figure(scores, X_train, y_train, f"{model} on {args.dataset}", test=test)
         written.append((save_figure(figure, path), "the class the model gives each point of the plane"))
     else:
@@ -264,10 +356,9 @@ def _pictures(args, history, model, scores, X_train, y_train, test, classes):
         right = sum(p == t for p, t in zip(predicted, y_eval))
         part = "test" if test else "training"
         title = f"{args.dataset}: {right} of {len(y_eval)} {part} examples right"
-        path = os.path.join(args.out, f"{args.dataset}_confusion_matrix.png")
+        path = output_path(args, "confusion_matrix.png")
         figure = confusion_matrix_figure(predicted, y_eval, classes, title)
         written.append((save_figure(figure, path), f"true class against predicted class, {part} examples"))
-    return written
 
 
 def _largest(numbers):

@@ -210,6 +210,7 @@ class MLP(Sequential):
         sizes = list(sizes)
         if not sizes:
             raise ValueError("sizes must name at least one layer, e.g. MLP(2, [16, 1])")
+        _activation(activation)  # checked even when no hidden layer uses it: a misspelt name is still a mistake
         rng = random_generator(seed)
         inputs = [nin] + sizes[:-1]
         acts = [activation] * (len(sizes) - 1) + [output_activation]

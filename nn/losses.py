@@ -13,7 +13,7 @@ import operator
 import engine
 from engine import Value
 from engine.checks import real_number
-from nn.checks import paired
+from nn.checks import non_negative, paired
 
 # -------------------------------------------------------------------- regression
 
@@ -104,7 +104,7 @@ def softmax(logits):
     >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(3.0)])]
     [0.09, 0.2447, 0.6652]
     """
-    top = max(z.data for z in logits)
+    top = _largest_score(logits, "softmax", "at least one score")
     exps = [(z - top).exp() for z in logits]
     total = engine.sum(exps)
     return [e / total for e in exps]
@@ -134,8 +134,8 @@ def cross_entropy(logits, target):
 def _cross_entropy_one(logits, target):
     if isinstance(logits, Value):
         raise ValueError("cross_entropy needs a list of scores, one per class, got a single Value")
+    top = _largest_score(logits, "cross_entropy", "at least one score (one per class)")
     k = _class_index(target, len(logits))
-    top = max(z.data for z in logits)
     # top is a plain number, not a node: subtracting it changes no gradient (the shift cancels).
     shifted = [z - top for z in logits]
     return engine.sum([s.exp() for s in shifted]).log() - shifted[k]
@@ -150,7 +150,7 @@ def l1_penalty(parameters, alpha=1.0):
     >>> l1_penalty([Value(-2.0), Value(3.0)], alpha=0.5).data
     2.5
     """
-    return engine.sum([abs(p) for p in parameters]) * real_number(alpha, "l1_penalty alpha")
+    return engine.sum([abs(p) for p in parameters]) * non_negative(alpha, "l1_penalty alpha")
 
 
 def l2_penalty(parameters, alpha=1.0):
@@ -160,7 +160,7 @@ def l2_penalty(parameters, alpha=1.0):
     0.0013
     """
     parameters = tuple(parameters)
-    return engine.dot(parameters, parameters) * real_number(alpha, "l2_penalty alpha")
+    return engine.dot(parameters, parameters) * non_negative(alpha, "l2_penalty alpha")
 
 
 # -------------------------------------------------------------------- checking input
@@ -177,6 +177,25 @@ def _flat(xs):
         else:
             flat.append(x)
     return flat
+
+
+def _largest_score(logits, loss, needs):
+    """max(z.data for z in logits), the shift of a stable softmax; if that fails, the error says what ``loss`` got.
+
+    ``needs`` says what ``loss`` needs ("at least one score"). The checks run only once max has failed,
+    so a well-formed call, one per example in training, pays nothing for them.
+    """
+    try:
+        return max(z.data for z in logits)
+    except (AttributeError, TypeError, ValueError):
+        if not isinstance(logits, (list, tuple)):
+            raise TypeError(f"{loss} scores must be a list of Values, got {type(logits).__name__}: {logits!r}") from None
+        if not logits:
+            raise ValueError(f"{loss} needs {needs}, got none") from None
+        for z in logits:
+            if not isinstance(z, Value):
+                raise TypeError(f"{loss} scores must be Values, got {type(z).__name__}: {z!r}") from None
+        raise
 
 
 def _binary_label(t, loss):

@@ -207,7 +207,11 @@ def linear_decay(start, end, epochs):
     epochs = whole_number(epochs, "epochs")
 
     def linear_decay_lr(epoch):
-        return start - (start - end) * min(epoch, epochs) / epochs
+        done = min(epoch, epochs)
+        drop = (start - end) * done  # micrograd's order of operations, so that its rates come out exactly
+        if math.isinf(drop):  # only from a start near the largest float: then divide first
+            return start - (start - end) * (done / epochs)
+        return start - drop / epochs
 
     return linear_decay_lr
 
@@ -225,7 +229,8 @@ def cosine_decay(lr, epochs, min_lr=0.0):
     epochs = whole_number(epochs, "epochs")
 
     def cosine_decay_lr(epoch):
-        return min_lr + (lr - min_lr) * (1.0 + math.cos(math.pi * min(epoch, epochs) / epochs)) / 2.0
+        # The factor in [0, 1] is formed first, so that a huge lr is never doubled past the largest float.
+        return min_lr + (lr - min_lr) * ((1.0 + math.cos(math.pi * min(epoch, epochs) / epochs)) / 2.0)
 
     return cosine_decay_lr
 

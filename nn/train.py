@@ -6,16 +6,31 @@ way. ``evaluate`` and ``accuracy`` are the pieces it uses to judge a model, and 
 """
 
 import math
+import numbers
 import sys
 import time
 
-from engine import no_grad
+from engine import Value, no_grad
 from nn.callbacks import DeadReLUs, GradientNorms
-from nn.checks import non_negative, paired, whole_number
+from nn.checks import integer, non_negative, paired, positive, whole_number
 from nn.datasets import batches
 from nn.history import History
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, l1_penalty, l2_penalty
 from nn.optim import Adam, clip_grad_norm
+
+
+class TrainingDiverged(FloatingPointError):
+    """``fit`` stopped because the loss or the weights stopped being finite numbers (nan or inf).
+
+    Once one weight is nan every output and every gradient after it is nan too: training cannot
+    recover, so ``fit`` stops at once instead of finishing the epochs on nonsense. ``epoch``
+    (counted from 1) is where it happened; ``history`` holds the epochs completed before it.
+    """
+
+    def __init__(self, message, epoch, history):
+        super().__init__(message)
+        self.epoch, self.history = epoch, history
+
 
 # -------------------------------------------------------------------- right or wrong, per loss
 # How each classification loss reads one example's output: is it the right answer?
@@ -120,7 +135,7 @@ def fit(
     The batches:
         epochs: the most passes over the data.
         batch_size: examples per step; None for the whole set (full-batch gradient descent).
-        shuffle, seed: shuffle the batches anew each epoch, reproducibly (epoch k uses seed + k).
+        shuffle, seed: shuffle the batches anew each epoch, reproducibly (epoch k uses the int seed + k).
 
     Each step:
         schedule: a function epoch -> learning rate (``linear_decay``, ...), applied at each epoch's start.
@@ -143,6 +158,12 @@ def fit(
         A ``History``. The recorded training loss is the data loss, without the l1 / l2 penalty, so
         that it compares with the validation loss.
 
+    Raises:
+        TypeError, ValueError: for a setting or a row that cannot be right, before the first step; for
+            a learning rate from ``schedule`` that is not a finite number >= 0, at that epoch.
+        TrainingDiverged: when the loss or a weight stops being finite (nan or inf); its message
+            names the epoch and the likely cause.
+
     >>> from nn import MLP, SGD, datasets, hinge_loss, linear_decay
     >>> X, y = datasets.moons(100, noise=0.1, seed=0)
     >>> model = MLP(2, [16, 16, 1], init="uniform", seed=1)
@@ -154,6 +175,8 @@ def fit(
     start = time.perf_counter()
     X, y = _rows(X), list(y)
     _check_settings(X, y, loss, epochs, batch_size, patience, tol)
+    _check_step_settings(optimizer, seed, schedule, l1, l2, clip_norm)
+    _check_validation(validation)
     parameters = model.parameters()  # also labels every parameter with its name
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
     rule = _rule(loss, is_right)
@@ -169,7 +192,7 @@ def fit(
             observer.on_fit_start(model)
         for epoch in range(epochs):
             if schedule is not None:
-                optimizer.lr = schedule(epoch)
+                optimizer.lr = _scheduled_rate(schedule, epoch)
             bar.set_description(f"epoch {epoch + 1}/{epochs}")
             total_loss, right, seen = 0.0, 0, 0
             for xb, yb in batches(X, y, batch_size, shuffle, seed + epoch):
@@ -180,6 +203,11 @@ def fit(
                     objective = objective + l1_penalty(parameters, l1)
                 if l2:
                     objective = objective + l2_penalty(parameters, l2)
+                # One comparison a step: a nan loss gives nan gradients, and a nan step ruins every weight.
+                if not math.isfinite(objective.data):
+                    first = epoch == 0 and seen == 0
+                    raise _diverged(epoch, epochs, history, optimizer,
+                                    f"the loss {'is' if first else 'became'} {objective.data}", before_any_step=first)
                 optimizer.zero_grad()
                 objective.backward()
                 for observer in observers:
@@ -195,6 +223,10 @@ def fit(
                 bar.update(1)
                 bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
 
+            # The epoch's last step has no loss after it to show it went wrong: look at the weights once.
+            if not all(math.isfinite(p.data) for p in parameters):
+                broken = next(p for p in parameters if not math.isfinite(p.data))
+                raise _diverged(epoch, epochs, history, optimizer, f"a weight became {broken.data} ({broken.label})")
             history.lr.append(optimizer.lr)
             history.train_loss.append(total_loss / seen)
             if rule is not None:
@@ -237,21 +269,80 @@ def _check_settings(X, y, loss, epochs, batch_size, patience, tol):
     non_negative(tol, "tol")
 
 
+def _check_step_settings(optimizer, seed, schedule, l1, l2, clip_norm):
+    if optimizer is not None and not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+        raise TypeError(f"optimizer must be an optimizer (with step() and zero_grad()), got "
+                        f"{type(optimizer).__name__}: {optimizer!r}; to set the learning rate, pass "
+                        f"SGD(model.parameters(), lr=...) or Adam(...)")
+    integer(seed, "seed")
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be a function epoch -> learning rate (e.g. cosine_decay(0.1, epochs)), "
+                        f"got {type(schedule).__name__}: {schedule!r}")
+    non_negative(l1, "l1")
+    non_negative(l2, "l2")
+    if clip_norm is not None:
+        positive(clip_norm, "clip_norm")
+
+
+def _check_validation(validation):
+    if validation is None:
+        return
+    try:
+        X_val, y_val = validation
+    except (TypeError, ValueError):
+        raise ValueError(f"validation must be a pair (X_val, y_val), got {type(validation).__name__}") from None
+    paired(X_val, list(y_val), "validation rows", "validation targets")
+
+
+def _scheduled_rate(schedule, epoch):
+    """What ``schedule`` says for ``epoch``, if it can be a learning rate (0 is: a schedule may end there)."""
+    name = getattr(schedule, "__name__", repr(schedule))
+    return non_negative(schedule(epoch), f"the learning rate that schedule {name!r} returned for epoch {epoch}")
+
+
+def _diverged(epoch, epochs, history, optimizer, what, before_any_step=False):
+    """The TrainingDiverged to raise: where it happened, ``what`` went non-finite, and the likely cause."""
+    where = f"in epoch {epoch + 1} of {epochs}"
+    if before_any_step:  # nothing has been learnt yet: the input is to blame, not the learning rate
+        return TrainingDiverged(f"training stopped {where} before any step: {what}; look for nan or inf in the data "
+                                f"(X, y) or the model's starting weights", epoch + 1, history)
+    lr = getattr(optimizer, "lr", None)
+    rate = f" ({lr:g})" if isinstance(lr, numbers.Real) else ""
+    return TrainingDiverged(f"training diverged {where}: {what}; the learning rate{rate} is probably too high: "
+                            f"try a smaller lr or clip_norm", epoch + 1, history)
+
+
 # -------------------------------------------------------------------- helpers
 
 
 def _rows(X):
     """Each row as a tuple of floats, once, so that the first layer's ``engine.dots`` converts nothing.
 
-    Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are.
+    Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are;
+    a row that is neither is a TypeError naming it.
     """
     rows = []
-    for row in X:
+    for i, row in enumerate(X):
         try:
             rows.append(tuple(map(float, row)))
-        except TypeError:
-            rows.append(row)
+        except (TypeError, ValueError):  # only now, off the fast path, ask what the row is
+            rows.append(_other_row(row, i))
     return rows
+
+
+def _other_row(row, i):
+    """``row`` itself if it is a sequence whose items are numbers, Values or vectors; else name what is wrong."""
+    wanted = "each row must be a sequence of numbers (for an RNN, of vectors)"
+    if not _is_sequence(row):
+        raise TypeError(f"row {i} of X is {type(row).__name__}: {row!r}; {wanted}")
+    for j, item in enumerate(row):
+        if not (isinstance(item, (numbers.Real, Value)) or _is_sequence(item)):
+            raise TypeError(f"row {i} of X holds {type(item).__name__}: {item!r} at [{j}]; {wanted}")
+    return row
+
+
+def _is_sequence(x):
+    return hasattr(x, "__len__") and hasattr(x, "__iter__") and not isinstance(x, (str, bytes))
 
 
 def _progress_bar(progress, total):

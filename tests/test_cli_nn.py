@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import nn.cli
 from nn import MLP, cross_entropy, datasets, evaluate, load
+from nn.callbacks import GradientNorms
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -149,3 +151,168 @@ def _read_all(fd, chunks):
         if not data:
             break
         chunks.append(data)
+
+
+# -------------------------------------------------------------------- failures found before, or during, a run
+# In process, through main(argv): a stand-in can then interrupt the run, or prove that a step never ran.
+
+
+def run_main(capsys, *args):
+    """(exit status, stdout, stderr) of ``python -m nn train ARGS`` run in this process."""
+    try:
+        status = nn.cli.main(["train", *args])
+    except SystemExit as exit:
+        status = exit.code
+    except KeyboardInterrupt:  # would end the whole test session
+        pytest.fail("KeyboardInterrupt escaped main")
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def never(what):
+    def fail(*args, **kwargs):
+        raise AssertionError(f"{what} should not have happened")
+
+    return fail
+
+
+def test_a_diverging_run_exits_1_in_one_line_and_leaves_the_model_file_alone(tmp_path, capsys):
+    good = tmp_path / "moons_model.json"
+    good.write_bytes(b'{"a good model": "from an earlier run"}')
+    status, out, err = run_main(capsys, "--lr", "1e308", "--samples", "40", "--epochs", "5", "--out", str(tmp_path))
+    assert status == 1, (out, err)
+    assert err.count("\n") == 1 and err.startswith("python -m nn train: error: training diverged in epoch 1 of 5: ")
+    assert "the learning rate (1e+308) is probably too high" in err
+    assert good.read_bytes() == b'{"a good model": "from an earlier run"}'
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["moons_model.json"]  # no pictures either
+    assert "test accuracy" not in out
+
+
+def test_a_diverging_run_leaves_no_new_directory_behind(tmp_path, capsys):
+    status, _, err = run_main(capsys, "--lr", "1e308", "--samples", "40", "--out", str(tmp_path / "new"))
+    assert status == 1 and "training diverged" in err
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--samples", "1000000000"], "--samples: expected a whole number from 10 to 100,000, got '1000000000'"),
+        (["--samples", "100001"], "from 10 to 100,000"),
+    ],
+)
+def test_too_many_samples_are_refused_before_any_data_is_made(tmp_path, capsys, monkeypatch, arguments, message):
+    monkeypatch.setattr(nn.cli, "load_data", never("making the data"))
+    status, out, err = run_main(capsys, *arguments, "--out", str(tmp_path))
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--hidden", "1000000000"],
+         "--hidden 1000000000: MLP(2, [1000000000, 2]) would have 5,000,000,002 parameters; "
+         "this pure-Python trainer takes at most 1,000,000"),
+        (["--dataset", "digits", "--hidden", "1000,1000"], "MLP(64, [1000, 1000, 10]) would have 1,076,010 parameters"),
+    ],
+)
+def test_a_network_too_large_is_refused_before_it_is_built(tmp_path, capsys, monkeypatch, arguments, message):
+    monkeypatch.setattr(nn.cli, "MLP", never("building the network"))
+    status, out, err = run_main(capsys, *arguments, "--out", str(tmp_path))
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+    assert out == ""
+
+
+def test_the_parameter_limit_is_inclusive(tmp_path, capsys, monkeypatch):
+    # moons: 2 inputs, 2 classes, one hidden layer of h: 3h + 2(h + 1) = 5h + 2 parameters.
+    class Built(Exception):
+        pass
+
+    def record(*args, **kwargs):
+        raise Built(args)
+
+    monkeypatch.setattr(nn.cli, "MLP", record)
+    with pytest.raises(Built) as built:
+        nn.cli.main(["train", "--hidden", "199999", "--out", str(tmp_path)])  # 999,997 parameters
+    assert built.value.args[0] == (2, [199999, 2])
+    status, _, err = run_main(capsys, "--hidden", "200000", "--out", str(tmp_path))  # 1,000,002
+    assert status == 2 and "1,000,002 parameters" in err
+
+
+def test_a_directory_where_an_output_file_goes_is_found_before_training(tmp_path, capsys, monkeypatch):
+    (tmp_path / "moons_model.json").mkdir()
+    monkeypatch.setattr(nn.cli, "fit", never("training"))
+    status, out, err = run_main(capsys, "--out", str(tmp_path))
+    assert status == 2 and err.count("\n") == 1 and out == ""
+    assert f"--out {str(tmp_path)!r}: {str(tmp_path / 'moons_model.json')!r} is a directory" in err, err
+
+
+def test_an_out_below_a_file_is_found_before_training(tmp_path, capsys, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(nn.cli, "fit", never("training"))
+    status, out, err = run_main(capsys, "--out", str(tmp_path / "file" / "sub"))
+    assert status == 2 and err.count("\n") == 1 and out == ""
+    assert "cannot make that directory" in err and "file/sub" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes through mode bits")
+def test_a_read_only_out_is_found_before_training(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    monkeypatch.setattr(nn.cli, "fit", never("training"))
+    try:
+        status, out, err = run_main(capsys, "--out", str(locked))
+    finally:
+        locked.chmod(0o700)
+    assert status == 2 and err.count("\n") == 1 and f"--out {str(locked)!r}: cannot write there" in err, err
+
+
+def test_an_out_that_refuses_writes_is_found_before_training(tmp_path, capsys, monkeypatch):
+    # As root no mode bit stops a write; a file system that refuses one is what the check must catch.
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(nn.cli.tempfile, "TemporaryFile", refuse)
+    monkeypatch.setattr(nn.cli, "fit", never("training"))
+    status, out, err = run_main(capsys, "--out", str(tmp_path))
+    assert status == 2 and err.count("\n") == 1
+    assert err == f"python -m nn train: error: --out {str(tmp_path)!r}: cannot write there (Permission denied)\n"
+
+
+def test_ctrl_c_during_training_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
+    def interrupt_in_epoch_3(self, epoch, history):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(GradientNorms, "on_epoch_end", interrupt_in_epoch_3)
+    out_dir = tmp_path / "out"
+    status, out, err = run_main(capsys, "--samples", "40", "--epochs", "5", "--out", str(out_dir))
+    assert status == 130, err
+    assert err == "python -m nn train: interrupted in epoch 3 of 5; nothing written\n"
+    assert not out_dir.exists()
+
+
+def test_ctrl_c_while_writing_says_what_was_written(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+
+    def interrupt(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nn.cli, "save", interrupt)
+    status, out, err = run_main(capsys, "--samples", "40", "--epochs", "2", "--out", str(tmp_path))
+    assert status == 130
+    training, boundary = (str(tmp_path / f"moons_{name}.png") for name in ("training", "decision_boundary"))
+    assert err == f"python -m nn train: interrupted while writing; written: {training}, {boundary}; not the model\n"
+
+
+def test_an_out_path_that_is_not_utf_8_is_printed_escaped(tmp_path):
+    out = os.fsencode(tmp_path) + b"/caf\xe9"  # Latin-1 bytes, as an old file system may hold
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8:strict")
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", "train", "--samples", "20", "--epochs", "1", "--out", out],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert f"wrote {tmp_path}/caf\\xe9/moons_model.json".encode() in result.stdout
+    assert os.path.exists(out + b"/moons_model.json")

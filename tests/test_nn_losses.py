@@ -191,6 +191,35 @@ def test_a_target_that_is_not_a_number_is_a_type_error():
         mse_loss([Value(1.0)], ["1"])
 
 
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: softmax([]), "softmax needs at least one score, got none"),
+        (lambda: cross_entropy([], 0), r"cross_entropy needs at least one score \(one per class\), got none"),
+        (lambda: cross_entropy([_values([1.0, 2.0]), []], [0, 1]), r"cross_entropy needs at least one score"),
+        (lambda: l1_penalty(_values([1.0]), -1), "l1_penalty alpha must be >= 0, got -1.0"),
+        (lambda: l2_penalty(_values([1.0]), float("nan")), "l2_penalty alpha must be a finite number, got nan"),
+    ],
+)
+def test_empty_scores_and_bad_penalty_weights_are_value_errors_that_name_the_function(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: softmax([1.0, 2.0]), "softmax scores must be Values, got float: 1.0"),
+        (lambda: cross_entropy([Value(1.0), 2.0], 0), "cross_entropy scores must be Values, got float: 2.0"),
+        (lambda: softmax(None), "softmax scores must be a list of Values, got NoneType: None"),
+        (lambda: cross_entropy(None, 0), "cross_entropy scores must be a list of Values, got NoneType: None"),
+    ],
+)
+def test_scores_that_are_not_values_are_type_errors(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
 def test_a_single_value_is_a_batch_of_one():
     assert mse_loss(Value(3.0), 1.0).data == 4.0
     assert hinge_loss(Value(0.25), -1).data == 1.25

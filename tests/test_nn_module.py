@@ -128,7 +128,8 @@ def test_a_neuron_of_the_wrong_size_swapped_into_a_layer_is_an_error():
 @pytest.mark.parametrize("x", [[1, 2], (1.0, 2.0), [Value(1.0), Value(2.0)], [Value(1.0), 2]])
 def test_a_layer_takes_ints_floats_values_and_a_mix(x):
     layer = Layer(2, 3, activation="linear", seed=0)
-    expected = [sum(w.data * float(xi) for w, xi in zip(n.w, x)) + n.b.data for n in layer.neurons]
+    numbers = [xi.data if isinstance(xi, Value) else float(xi) for xi in x]
+    expected = [sum(w.data * xi for w, xi in zip(n.w, numbers)) + n.b.data for n in layer.neurons]
     assert [z.data for z in layer(x)] == pytest.approx(expected, abs=1e-12)
     for bad in ([1.0, "2"], [Value(1.0), "2"]):
         with pytest.raises(TypeError, match=r"input must be a real number .* got str: '2'"):
@@ -234,6 +235,15 @@ def test_bad_sizes_and_names_are_value_errors():
         Neuron(2, activation="swish")
     with pytest.raises(ValueError, match="'glorot'"):
         Neuron(2, init="glorot")
+
+
+@pytest.mark.parametrize("sizes", [[2], [3, 2], [4, 4, 1]])
+def test_an_unknown_activation_is_refused_however_many_layers(sizes):
+    # With one layer there is no hidden layer to apply it to, but the name is still a mistake.
+    with pytest.raises(ValueError, match="unknown activation 'x'; choose one of 'exp', .*'relu'.*'linear'"):
+        MLP(2, sizes, activation="x")
+    with pytest.raises(ValueError, match="unknown activation 'y'"):
+        MLP(2, sizes, output_activation="y")
 
 
 # -------------------------------------------------------------------- initialisation

@@ -134,6 +134,13 @@ def test_linear_decay_matches_linear_lr(torch):
     assert [ours(k) for k in range(15)] == pytest.approx(theirs, rel=1e-12)
 
 
+def test_schedules_from_a_huge_rate_do_not_overflow():
+    # fit refuses an infinite rate; a schedule must not make one from a finite start.
+    cosine, linear = cosine_decay(1e308, 10), linear_decay(1e308, 1e307, 10)
+    assert cosine(0) == 1e308 and cosine(10) == 0.0 and all(math.isfinite(cosine(k)) for k in range(12))
+    assert linear(0) == 1e308 and linear(10) == pytest.approx(1e307) and all(math.isfinite(linear(k)) for k in range(12))
+
+
 @pytest.mark.parametrize(
     "make",
     [lambda: step_decay(0.0, 10), lambda: step_decay(1.0, 0), lambda: linear_decay(1.0, -0.1, 10), lambda: cosine_decay(1.0, 0)],

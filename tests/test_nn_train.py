@@ -18,6 +18,7 @@ from nn import (
     Neuron,
     Residual,
     Sequential,
+    TrainingDiverged,
     accuracy,
     cosine_decay,
     cross_entropy,
@@ -291,6 +292,137 @@ def test_accuracy_reads_outputs_the_way_the_loss_does():
 def test_bad_settings_are_value_errors(settings, message):
     with pytest.raises(ValueError, match=message):
         fit(Neuron(2), [(1.0, 2.0)], [1], hinge_loss, **settings)
+
+
+def _moons_fit(model=None, **settings):
+    X, y = datasets.moons(20, seed=0)
+    model = model or MLP(2, [3, 2], seed=0)
+    return fit(model, X, y, cross_entropy, **{"epochs": 2, "batch_size": 10, **settings})
+
+
+@pytest.mark.parametrize(
+    "settings, error, message",
+    [
+        (dict(seed="a"), TypeError, "seed must be an int, got str: 'a'"),
+        (dict(seed=1.5), TypeError, "seed must be an int, got float: 1.5"),
+        (dict(seed=None), TypeError, "seed must be an int, got NoneType"),
+        (dict(l1=-1), ValueError, "l1 must be >= 0, got -1.0"),
+        (dict(l2=float("nan")), ValueError, "l2 must be a finite number, got nan"),
+        (dict(l2="0.1"), TypeError, "l2 must be a real number"),
+        (dict(clip_norm=float("inf")), ValueError, "clip_norm must be a finite number, got inf"),
+        (dict(clip_norm=0), ValueError, "clip_norm must be > 0, got 0.0"),
+        (dict(schedule=0.1), TypeError, "schedule must be a function epoch -> learning rate .*got float: 0.1"),
+        (dict(optimizer=0.01), TypeError, r"optimizer must be an optimizer .* got float: 0.01.*lr="),
+        (dict(validation=([(1.0, 2.0)],)), ValueError, r"validation must be a pair \(X_val, y_val\)"),
+        (dict(validation=([(1.0, 2.0)], [0, 1])), ValueError, "got 1 validation rows but 2 validation targets"),
+    ],
+)
+def test_bad_settings_are_refused_before_training_and_named(settings, error, message):
+    model = MLP(2, [3, 2], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(error, match=message):
+        _moons_fit(model, **settings)
+    assert [p.data for p in model.parameters()] == before  # refused before the first step
+
+
+@pytest.mark.parametrize(
+    "rate, error, message",
+    [
+        ("a", TypeError, "the learning rate that schedule 'bad' returned for epoch 1 must be a real number .*got str: 'a'"),
+        (float("nan"), ValueError, "the learning rate that schedule 'bad' returned for epoch 1 must be a finite number, got nan"),
+        (float("inf"), ValueError, "must be a finite number, got inf"),
+        (-0.1, ValueError, "the learning rate that schedule 'bad' returned for epoch 1 must be >= 0, got -0.1"),
+    ],
+)
+def test_each_rate_a_schedule_returns_is_checked(rate, error, message):
+    def bad(epoch):
+        return 0.1 if epoch == 0 else rate
+
+    model = MLP(2, [3, 2], seed=0)
+    with pytest.raises(error, match=message):
+        _moons_fit(model, schedule=bad, epochs=3)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_a_schedule_may_end_at_zero():
+    history = _moons_fit(schedule=cosine_decay(0.1, 1), epochs=2)
+    assert history.lr == [0.1, 0.0]
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        ([None, [1.0, 2.0]], "row 0 of X is NoneType: None; each row must be a sequence of numbers"),
+        ([[1.0, 2.0], 3.0], "row 1 of X is float: 3.0; each row must be a sequence of numbers"),
+        ([[1.0, 2.0], [1.0, "a"]], r"row 1 of X holds str: 'a' at \[1\]; each row must be a sequence of numbers"),
+        ([[1.0, None], [1.0, 2.0]], r"row 0 of X holds NoneType: None at \[1\]"),
+    ],
+)
+def test_a_row_that_is_not_numbers_is_named_by_its_index(X, message):
+    with pytest.raises(TypeError, match=message):
+        fit(MLP(2, [2], seed=0), X, [0, 1], cross_entropy)
+    with pytest.raises(TypeError, match=message):
+        evaluate(MLP(2, [2], seed=0), X, [0, 1], cross_entropy)
+
+
+def test_rows_of_vectors_for_an_rnn_are_kept():
+    from nn import RNN
+
+    sequences = [[(1.0, 0.0), (0.0, 1.0)], [(0.5, 0.5)]]
+    model = RNN(2, 3, 1, seed=0)
+    def last_step_mse(outputs, targets):  # each output is one list per step; the last step is the answer
+        return mse_loss([steps[-1] for steps in outputs], targets)
+
+    assert fit(model, sequences, [0.0, 1.0], last_step_mse, epochs=1).epochs == 1
+
+
+# -------------------------------------------------------------------- divergence
+
+
+def test_a_learning_rate_far_too_high_stops_with_training_diverged():
+    X, y = datasets.moons(40, seed=0)
+    model = MLP(2, [8, 2], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=1e308), epochs=5, batch_size=10)
+    message = str(caught.value)
+    assert isinstance(caught.value, FloatingPointError) and "\n" not in message
+    assert message.startswith("training diverged in epoch 1 of 5: the loss became ")
+    assert "the learning rate (1e+308) is probably too high: try a smaller lr or clip_norm" in message
+    assert caught.value.epoch == 1 and caught.value.history.epochs == 0
+
+
+def test_weights_that_become_infinite_on_the_last_step_are_caught_at_the_epochs_end():
+    class Overflowing(SGD):
+        def step(self):
+            super().step()
+            self.parameters[-1].data = math.inf
+
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [3, 2], seed=0)
+    # One full batch per epoch: the step that ruins the weights is the epoch's last, so no loss shows it.
+    message = r"in epoch 1 of 3: a weight became inf \(layers.1.neurons.1.b\)"
+    with pytest.raises(TrainingDiverged, match=message):
+        fit(model, X, y, cross_entropy, Overflowing(model.parameters(), lr=0.1), epochs=3, batch_size=None)
+
+
+def test_a_loss_that_is_not_finite_before_any_step_blames_the_data():
+    message = r"in epoch 1 of 2 before any step: the loss is nan; look for nan or inf in the data \(X, y\)"
+    with pytest.raises(TrainingDiverged, match=message):
+        fit(MLP(2, [3, 2], seed=0), [(1.0, float("nan")), (0.0, 1.0)], [0, 1], cross_entropy, epochs=2)
+
+
+def test_divergence_ends_the_callbacks_and_restores_the_mode():
+    ended = []
+
+    class End(Callback):
+        def on_fit_end(self):
+            ended.append(True)
+
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [3, 2], seed=0).eval()
+    with pytest.raises(TrainingDiverged):
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=1e308), epochs=3, callbacks=[End()])
+    assert ended == [True] and not model.training
 
 
 def test_mismatched_data_is_a_value_error():
