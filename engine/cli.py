@@ -12,9 +12,20 @@ import inspect
 import math
 import operator
 import sys
+import unicodedata
 
 import engine
+from engine.draw import RENDERED, RenderError, check_path, draw, write
 from engine.value import Value
+
+# Limits on what is read, checked before Python parses it. Python's parser goes one level deeper for
+# each bracket, each sign in a row (--x) and each ** in a chain (x**x**x: both group to the right),
+# and a few thousand levels down it gives up with a MemoryError, however much memory there is. The
+# evaluator below calls itself once or twice per operation inside another, and Python stops at 1000
+# calls. Nobody writes anything near these limits by hand.
+MAX_EXPRESSION_LENGTH = 4000  # characters
+MAX_NESTING = 500  # levels: brackets, signs and ** in a row before parsing; operations inside operations after
+QUOTED = 80  # at most this many characters of the input in an error message: a line, not a page
 
 # The engine's functions of one Value, by name, with how many arguments each takes (at least, at most).
 FUNCTIONS = {function.__name__: function for function in engine.FUNCTIONS}
@@ -30,17 +41,112 @@ class ExpressionError(ValueError):
 
 
 def evaluate(expression, variables):
-    """Evaluate ``expression`` over ``variables`` (name -> Value) using only whitelisted syntax.
+    """Evaluate ``expression`` over ``variables`` (name -> Value) using only whitelisted syntax; returns a Value.
+
+    Names are matched as Python reads them (``python_name``: ℌ is H). An expression longer than
+    MAX_EXPRESSION_LENGTH or nested deeper than MAX_NESTING is refused before it is parsed.
 
     >>> x = Value(2.0, label="x")
     >>> evaluate("x**2 + tanh(0)", {"x": x}).data
     4.0
     """
+    source = expression.strip()
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(source):,} characters long, more than the {MAX_EXPRESSION_LENGTH:,} this tool "
+            "reads; split it into smaller ones"
+        )
+    _check_depth(nesting(source))
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse {expression!r}: {error.msg}") from None
-    return _Evaluator(expression, variables).visit(tree.body)
+        lines_before = source.split("\n")[: (error.lineno or 1) - 1]
+        at = sum(len(line) + 1 for line in lines_before) + (error.offset or 1) - 1  # quote around where it is
+        raise ExpressionError(f"cannot parse {shorten(source, at)!r}: {error.msg}") from None
+    except ValueError as error:  # some Pythons: an int literal of over 4300 digits, a null character
+        raise ExpressionError(f"cannot parse {shorten(source)!r}: {error}") from None
+    _check_depth(tree_depth(tree.body))  # left-grouping chains (x+x+...+x) nest only once parsed
+    variables = {python_name(name): value for name, value in variables.items()}
+    result = _Evaluator(source, variables).visit(tree.body)
+    return result if isinstance(result, Value) else Value(result)  # a lone number too: it can be printed and drawn
+
+
+def nesting(source):
+    """How deep Python's parser must go to read ``source``: its deepest point, counted on the characters.
+
+    Each open bracket is a level, and so is each operator still waiting for its right operand in a
+    run of signs and ** (``-x**-x`` is 3 levels). Any other operator ends the run: ``-x * -x`` is two
+    runs of one, and the parser reads left-grouping chains (``x+x+...+x``) in a loop, not by going
+    deeper. Text inside quotes counts too, which only overestimates.
+
+    >>> nesting("tanh(-(x**-2))"), nesting("-x * -x + 1e-5"), nesting("+".join("x" * 400))
+    (5, 1, 0)
+    """
+    deepest = level = run = 0  # level: brackets open and operators waiting; run: the innermost bracket's run
+    runs = []  # the runs of the brackets around, to resume when each closes
+    previous = "("  # the last character that is not a space; at the start a sign is unary
+    at = 0
+    while at < len(source):
+        char = source[at]
+        if char in "([{":
+            runs.append(run)
+            level, run = level + 1, 0
+        elif char in ")]}" and runs:
+            level -= 1 + run
+            run = runs.pop()
+        elif source.startswith("**", at) or (char in "+-~" and previous in "([{,:=<>!+-*/%@&|^~"):
+            level, run = level + 1, run + 1
+            at += char == "*"  # past the second *
+        elif char in "+-*/%@<>=!&|^,:":  # an operator between two operands
+            level, run = level - run, 0
+        deepest = max(deepest, level)
+        if not char.isspace():
+            previous = char
+        at += 1
+    return deepest
+
+
+def tree_depth(node):
+    """The most operations inside one another in ``node``'s tree: 0 for ``x``, 2 for ``-(x*y)``.
+
+    >>> tree_depth(ast.parse("tanh(x + 1) * 2", mode="eval").body)
+    3
+    """
+    deepest, stack = 0, [(node, 0)]  # a stack, not recursion: this runs before the tree is known to be shallow
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    return deepest
+
+
+def _check_depth(levels):
+    if levels > MAX_NESTING:
+        raise ExpressionError(
+            f"the expression is nested too deeply: {levels} levels, more than the {MAX_NESTING} this tool reads; "
+            "split it into smaller ones"
+        )
+
+
+def python_name(name):
+    """The name as Python reads it: identifiers are NFKC-normalised (PEP 3131), so ℌ is H and ﬁ is fi.
+
+    >>> python_name("ℌ"), python_name("ﬁ"), python_name("w")
+    ('H', 'fi', 'w')
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
+def shorten(text, at=0):
+    """``text``, or when it is longer than QUOTED characters, the QUOTED around index ``at`` and "…" for the rest.
+
+    >>> shorten("tanh(x)"), len(shorten("x" * 1000)), shorten("x+" * 100 + ")", at=200)[-10:]
+    ('tanh(x)', 81, '+x+x+x+x+)')
+    """
+    if len(text) <= QUOTED:
+        return text
+    start = max(0, min(at - QUOTED // 2, len(text) - QUOTED))
+    return ("…" if start else "") + text[start : start + QUOTED] + ("…" if start + QUOTED < len(text) else "")
 
 
 class _Evaluator:
@@ -49,7 +155,7 @@ class _Evaluator:
 
     def visit(self, node):
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return node.value
+            return self._number(node)
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
@@ -62,12 +168,23 @@ class _Evaluator:
             return self._call(node)
         raise self._refuse(node, _describe(node))
 
+    def _number(self, node):
+        try:
+            float(node.value)  # the graph holds floats; an int stays one here so that 2*x is named 2*x
+        except OverflowError:
+            raise ExpressionError(
+                f"the number {shorten(self._written(node))!r} is too large for a float (the largest is about 1.8e308)"
+            ) from None
+        return node.value
+
     def _name(self, node):
         if node.id in self.variables:
             return self.variables[node.id]
         if node.id in FUNCTIONS:
             raise self._refuse(node, f"the function {node.id!r} used without calling it")
-        raise ExpressionError(f"name {node.id!r} has no value: give it on the command line, e.g. {node.id}=1.0")
+        written = self._written(node)  # as the user wrote it: Python reads ℌ as H
+        example = f", e.g. {written}=1.0" if written == shorten(written) else ""
+        raise ExpressionError(f"name {shorten(written)!r} has no value: give it on the command line{example}")
 
     def _call(self, node):
         name = node.func.id if isinstance(node.func, ast.Name) else None
@@ -78,13 +195,15 @@ class _Evaluator:
         low, high = ARITY[name]
         if not low <= len(node.args) <= high:
             raise self._refuse(node, f"{name} with {len(node.args)} arguments")
-        first, *rest = [self.visit(arg) for arg in node.args]
+        first, *rest = map(self.visit, node.args)  # map, not a comprehension: one Python call less per level
         # A Value first, so that the result is one even for numbers: tanh(0) can be printed and drawn.
         return FUNCTIONS[name](first if isinstance(first, Value) else Value(first), *rest)
 
     def _refuse(self, node, what):
-        segment = ast.get_source_segment(self.source.strip(), node) or ast.dump(node)
-        return ExpressionError(f"not allowed in an expression: {what} in `{segment}`")
+        return ExpressionError(f"not allowed in an expression: {what} in `{shorten(self._written(node))}`")
+
+    def _written(self, node):
+        return ast.get_source_segment(self.source, node) or ast.dump(node)
 
 
 def _describe(node):
@@ -119,17 +238,19 @@ _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": oper
 
 
 def parse_assignment(text):
-    """'w=2' -> ('w', 2.0), or argparse's error for anything else."""
+    """'w=2' -> ('w', 2.0), or argparse's error for anything else. The name is kept as written (see python_name)."""
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"{text!r} is not name=value (for example x=1.5)")
-    if name in FUNCTIONS:
-        raise argparse.ArgumentTypeError(f"{name!r} is a function name and cannot be a variable")
+        raise argparse.ArgumentTypeError(f"{shorten(text)!r} is not name=value (for example x=1.5)")
+    if python_name(name) in FUNCTIONS:
+        raise argparse.ArgumentTypeError(f"{shorten(name)!r} is a function name and cannot be a variable")
     try:
         number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the value of {name!r} must be a number, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"the value of {shorten(name)!r} must be a number, got {shorten(value)!r}"
+        ) from None
     return name, number
 
 
@@ -153,59 +274,79 @@ def build_parser():
     parser.add_argument("assignments", nargs="*", type=parse_assignment, metavar="name=value",
                         help="the value of each name in the expression")
     parser.add_argument("--wrt", metavar="NAME", help="explain d(result)/d(NAME) path by path")
-    parser.add_argument("--draw", metavar="FILE", help="draw the graph to FILE (.svg, .png, .pdf, or .dot)")
+    parser.add_argument("--draw", metavar="FILE", help=f"draw the graph to FILE ({', '.join(RENDERED)} or .dot)")
     return parser
 
 
 def main(argv=None):
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _run(parser, sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:  # Ctrl-C, most likely while Graphviz renders: one line, not a traceback
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports it
+
+
+def _run(parser, argv):
+    """Everything main does, with errors through ``parser.error``: one line and exit status 2."""
     # Names and options in any order; but after "--" (an expression starting with "-") argparse's
     # intermixed mode gives up, so read that case the plain way.
     args = parser.parse_args(argv) if "--" in argv else parser.parse_intermixed_args(argv)
-    variables = {}
+    variables = {}  # by the name Python reads; each Value is labelled with the name as the user wrote it
     for name, number in args.assignments:
-        if name in variables:
-            parser.error(f"{name!r} is given twice")
-        variables[name] = Value(number, label=name)
-    if args.wrt is not None and args.wrt not in variables:
-        parser.error(f"--wrt {args.wrt!r} is not one of the names given ({', '.join(variables) or 'none'})")
+        same = variables.get(python_name(name))
+        if same is not None:
+            if same.label == name:
+                parser.error(f"{shorten(name)!r} is given twice")
+            parser.error(
+                f"{shorten(same.label)} and {shorten(name)} are the same name to Python (NFKC makes both "
+                f"{shorten(python_name(name))}); give it once"
+            )
+        variables[python_name(name)] = Value(number, label=name)
+    if args.wrt is not None and python_name(args.wrt) not in variables:
+        given = ", ".join(shorten(value.label) for value in variables.values()) or "none"
+        parser.error(f"--wrt {shorten(args.wrt)!r} is not one of the names given ({shorten(given)})")
+    if args.draw is not None:
+        try:
+            check_path(args.draw)  # before anything is computed: a typo in the file name costs nothing
+        except (ValueError, OSError) as error:
+            parser.error(f"--draw: {error}")
     try:
         result = evaluate(args.expression, variables)
     except ExpressionError as error:
         parser.error(str(error))
-    except RecursionError:
-        parser.error("the expression is nested too deeply to read; split it into smaller ones")
-    except (ValueError, TypeError, OverflowError) as error:  # e.g. a literal too large for a float
-        parser.error(f"cannot evaluate {args.expression!r}: {error}")
-    if not isinstance(result, Value):  # the expression is a lone number
-        result = Value(result)
-    if args.wrt is not None and variables[args.wrt] not in engine.topological_order(result):
-        parser.error(f"--wrt {args.wrt!r} does not appear in the expression, so its gradient is 0 by definition")
+    except (ValueError, TypeError, OverflowError) as error:  # an operation refusing its operands (engine's checks)
+        parser.error(f"cannot evaluate {shorten(args.expression)!r}: {error}")
+    if args.wrt is not None and variables[python_name(args.wrt)] not in engine.topological_order(result):
+        parser.error(
+            f"--wrt {shorten(args.wrt)!r} does not appear in the expression, so its gradient is 0 by definition"
+        )
     result.label = result.label or "f"
     result.backward()
+    if args.draw is not None:
+        try:
+            graph = draw(result)  # before printing: a graph too large to draw is an error, not a late traceback
+        except ValueError as error:
+            parser.error(f"--draw {args.draw!r}: {error}")
 
     print(f"{args.expression} = {_number(result.data)}")
-    for name, value in variables.items():
-        print(f"  d/d{name} = {_number(value.grad)}")
+    for value in variables.values():
+        print(f"  d/d{value.label} = {_number(value.grad)}")
     if args.wrt is not None:
         from engine.explain import explain
 
         print()
-        print(explain(result, variables[args.wrt]))
-    if args.draw:
-        _draw(result, args.draw)
+        print(explain(result, variables[python_name(args.wrt)]))
+    if args.draw is not None:
+        try:
+            print(f"\ndrew the graph to {write(graph, args.draw)}")
+        except (RenderError, OSError) as error:  # known only once rendered and written: after the results
+            parser.error(f"--draw {args.draw!r}: {error}")
     return 0
 
 
 def _number(x):
     return repr(x) if math.isfinite(x) else str(x)
-
-
-def _draw(result, path):
-    from engine.draw import draw, write
-
-    print(f"\ndrew the graph to {write(draw(result), path)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -105,9 +105,9 @@ def draw(output, rankdir="LR", show_grad=True, max_nodes=600, modules=None, para
 def write(graph, path):
     """Write a drawing to ``path``, in the format its suffix names: .svg, .png or .pdf (rendered), or .dot.
 
-    Only ``path`` is written, atomically, with the user's umask: if rendering fails, RenderError says
-    why and no file is written (never the DOT source in place of the picture). graphviz-pure renders
-    .svg and .png; .pdf needs Graphviz's ``dot``.
+    Only ``path`` is written, atomically, with the user's umask: ``check_path`` first says if it cannot
+    be, and if rendering fails, RenderError says why and no file is written (never the DOT source in
+    place of the picture). graphviz-pure renders .svg and .png; .pdf needs Graphviz's ``dot``.
 
     Returns:
         the path written.
@@ -117,14 +117,39 @@ def write(graph, path):
     'graph.svg'
     """
     path = os.fspath(path)
+    suffix = check_path(path)
+    if suffix == ".dot":
+        return write_atomically(path, graph.source.encode("utf-8"))
+    return write_atomically(path, rendering.render(graph.source, suffix[1:]))
+
+
+def check_path(path):
+    """Raise an error naming ``path`` if ``write`` could not write a drawing there; else return its suffix.
+
+    The suffix must name a format write() makes, ``path`` must not be a folder, and its folder must
+    exist and be writable. write() checks this before rendering, which can take a while, and the CLI
+    before it computes anything; without it the error would come last and name the temporary file.
+
+    Returns:
+        the suffix, lower-cased: ".svg", ".png", ".pdf" or ".dot".
+
+    >>> check_path("graph.SVG")
+    '.svg'
+    """
+    path = os.fspath(path)
     suffix = os.path.splitext(path)[1]
     if suffix.lower() not in RENDERED + (".dot",):
         raise ValueError(
             f"can draw to {', '.join(RENDERED)} or .dot files, not {suffix or 'a name without a suffix'}: {path!r}"
         )
-    if suffix.lower() == ".dot":
-        return write_atomically(path, graph.source.encode("utf-8"))
-    return write_atomically(path, rendering.render(graph.source, suffix.lower()[1:]))
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot draw to {path!r}: it is a folder; name a file in it, such as graph{suffix}")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot draw to {path!r}: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):  # as the kernel will decide (root may write anywhere)
+        raise PermissionError(f"cannot write {path!r}: the folder {folder!r} is not writable")
+    return suffix.lower()
 
 
 def drawing_order(output):

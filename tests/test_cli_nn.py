@@ -256,18 +256,6 @@ def test_an_out_below_a_file_is_found_before_training(tmp_path, capsys, monkeypa
     assert "cannot make that directory" in err and "file/sub" in err
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes through mode bits")
-def test_a_read_only_out_is_found_before_training(tmp_path, capsys, monkeypatch):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    monkeypatch.setattr(nn.cli, "fit", never("training"))
-    try:
-        status, out, err = run_main(capsys, "--out", str(locked))
-    finally:
-        locked.chmod(0o700)
-    assert status == 2 and err.count("\n") == 1 and f"--out {str(locked)!r}: cannot write there" in err, err
-
-
 def test_an_out_that_refuses_writes_is_found_before_training(tmp_path, capsys, monkeypatch):
     # As root no mode bit stops a write; a file system that refuses one is what the check must catch.
     def refuse(*args, **kwargs):
