@@ -10,7 +10,7 @@
 
 from engine.value import Value
 from engine.operation import operation
-from engine.operations import FUNCTIONS, dot, dots, sum
+from engine.operations import FUNCTIONS, dot, dots, max, sum
 from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from engine.backward import topological_order
 from engine.functional import grad, value_and_grad
@@ -25,6 +25,7 @@ __all__ = [
     "operation",
     "FUNCTIONS",
     "sum",
+    "max",
     "dot",
     "dots",
     "no_grad",

@@ -169,6 +169,37 @@ def sum(values):
     return Value(builtins.sum([v._data for v in nodes], constant), "", op, nodes, (1.0,) * len(nodes))
 
 
+def max(values):
+    """One node for the largest of the values: d/dvi = 1 for the winner, 0 for the others.
+
+    The max gate routes the gradient to the input that won. On a tie the tied inputs share it
+    evenly (1/2 each for two), as PyTorch's ``torch.max`` of a tensor does; a nan wins over every
+    number. Numbers among the values are constants: they can win, but are not parents.
+
+    >>> import engine
+    >>> m = engine.max([Value(1.0), Value(3.0), 2])
+    >>> m.data, m.local_grads
+    (3.0, (0.0, 1.0))
+    >>> a = Value(5.0)
+    >>> engine.max([a, 5.0, Value(1.0)]).local_grads     # a ties with the constant: half each
+    (0.5, 0.0)
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("engine.max needs at least one value, got none")
+    numbers = [v._data if isinstance(v, Value) else real_number(v, "max(values)") for v in values]
+    if any(map(math.isnan, numbers)):  # as torch.max: nan is the answer, and the nans share the gradient
+        largest, won = math.nan, [math.isnan(x) for x in numbers]
+    else:
+        largest = builtins.max(numbers)
+        won = [x == largest for x in numbers]
+    share = 1.0 / builtins.sum(won)
+    parents = tuple(v for v in values if isinstance(v, Value))
+    # A loser's 0 is a masked zero: it passes back exactly 0 even when the gradient is inf, as PyTorch's mask does.
+    local_grads = tuple(share if w else ZERO for v, w in zip(values, won) if isinstance(v, Value))
+    return Value(largest, "", "max", parents, local_grads)
+
+
 def dot(ws, xs, bias=None):
     """One node for w1*x1 + ... + wn*xn (+ bias): the weighted sum of a neuron.
 
