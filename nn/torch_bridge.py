@@ -1,20 +1,26 @@
 """Graduation to PyTorch: the same network as a ``torch.nn.Sequential``, carrying the same weights.
 
 When a model outgrows a scalar engine, this is the next step: the layers map one to one
-(``Layer`` -> ``Linear`` + activation, ``Dropout`` -> ``Dropout``), in float64 so that outputs and
-gradients agree with chainrule's to about 1e-15. PyTorch is optional: it is imported here, when
+(``Layer`` -> ``Linear`` + activation, ``Dropout`` -> ``Dropout``, ``Conv2d`` -> ``Conv2d`` +
+activation, ``MaxPool2d`` -> ``MaxPool2d``, ``Flatten`` -> ``Flatten``), in float64 so that outputs
+and gradients agree with chainrule's to about 1e-15. PyTorch is optional: it is imported here, when
 asked for, and never by ``import nn``.
+
+A chainrule model takes one example at a time; its twin takes a batch (a first dimension of N
+examples) or, like PyTorch's own layers, one example without it: (N, nin) or (nin,) for a ``Layer``,
+(N, C, H, W) or (C, H, W) for an image.
 """
 
+from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.layers import Dropout, Layer, Neuron, Sequential
 
 
 def to_torch(model):
     """An equivalent float64 ``torch.nn.Sequential`` with a copy of ``model``'s weights.
 
-    Supports ``MLP``, ``Sequential`` of ``Layer`` and ``Dropout``, a single ``Layer`` or ``Neuron``.
-    The torch model's train/eval mode follows ``model``'s. Changing one model later does not change
-    the other.
+    Supports ``MLP``, ``Sequential`` of ``Layer``, ``Dropout``, ``Conv2d``, ``MaxPool2d`` and ``Flatten``,
+    and each of those (or a ``Neuron``) on its own. The torch model's train/eval mode follows ``model``'s.
+    Changing one model later does not change the other.
 
     >>> from nn import MLP
     >>> net = MLP(2, [3, 1], seed=0).to_torch()      # doctest: +SKIP
@@ -26,33 +32,46 @@ def to_torch(model):
     )
     """
     torch = _import_torch()
-    if isinstance(model, Sequential):
-        parts = model.layers
-    elif isinstance(model, (Layer, Neuron)):
-        parts = [model]
-    else:
-        raise TypeError(f"to_torch converts MLP, Sequential, Layer and Neuron models, not {type(model).__name__}")
-    modules = []
-    for part in parts:
-        modules.extend(_convert(part, torch))
-    net = torch.nn.Sequential(*modules)
+    net = torch.nn.Sequential(*_convert(model, torch))
     return net.train(model.training)
 
 
 def _convert(part, torch):
+    """The torch modules that do what ``part`` does: a list, since an activation is a module of its own."""
+    if isinstance(part, Sequential):  # an MLP too; a Sequential inside one unrolls into it
+        return [module for layer in part.layers for module in _convert(layer, torch)]
     if isinstance(part, Dropout):
         return [torch.nn.Dropout(part.p)]
+    if isinstance(part, Conv2d):
+        return [_conv2d(part, torch)] + _activation(part.activation, torch)
+    if isinstance(part, MaxPool2d):
+        return [torch.nn.MaxPool2d(part.kernel_size, part.stride)]
+    if isinstance(part, Flatten):
+        # The last three dimensions, C, H, W: (N, C, H, W) -> (N, C*H*W), and one image (C, H, W) -> (C*H*W,).
+        return [torch.nn.Flatten(start_dim=-3)]
     if isinstance(part, Neuron):
         neurons, activation = [part], part.activation
     elif isinstance(part, Layer):
         neurons, activation = part.neurons, part.activation
     else:
-        raise TypeError(f"to_torch has no PyTorch equivalent for {type(part).__name__} (it converts Layer and Dropout)")
+        raise TypeError(f"to_torch has no PyTorch equivalent for {type(part).__name__} (it converts Sequential "
+                        f"models and MLPs made of Layer, Neuron, Dropout, Conv2d, MaxPool2d and Flatten, and each of those)")
     linear = torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64)
     with torch.no_grad():
         linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
         linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
     return [linear] + _activation(activation, torch)
+
+
+def _conv2d(conv, torch):
+    """``torch.nn.Conv2d`` with ``conv``'s kernels: kernel o's weights, in (channel, row, column) order, are weight[o]."""
+    size = conv.kernel_size
+    twin = torch.nn.Conv2d(conv.in_channels, conv.out_channels, size, conv.stride, conv.padding, dtype=torch.float64)
+    with torch.no_grad():
+        weights = torch.tensor([[w.data for w in kernel.w] for kernel in conv.kernels], dtype=torch.float64)
+        twin.weight.copy_(weights.reshape(conv.out_channels, conv.in_channels, size, size))
+        twin.bias.copy_(torch.tensor([kernel.b.data for kernel in conv.kernels], dtype=torch.float64))
+    return twin
 
 
 def _activation(name, torch):
