@@ -19,7 +19,7 @@ import engine
 from engine import Value
 from engine.checks import real_number, shortened
 from nn.checks import whole_number
-from nn.layers import Neuron, _activation
+from nn.layers import Neuron, activation_function
 from nn.modules import Module, random_generator
 
 
@@ -60,7 +60,7 @@ class Conv2d(Module):
         self.stride = whole_number(stride, "stride")
         self.padding = whole_number(padding, "padding", smallest=0)
         self.activation = activation
-        self._activate = _activation(activation)
+        self._activate = activation_function(activation)
         rng = random_generator(seed)
         fan_in, fan_out = in_channels * kernel_size**2, out_channels * kernel_size**2
         # A kernel is a neuron over its receptive field: the same weights, biases, names and saved form.

@@ -17,7 +17,8 @@ from nn.modules import CheckedOnAssignment, Module, initial_weights, random_gene
 ACTIVATIONS = {function.__name__: function for function in engine.FUNCTIONS} | {"linear": None}
 
 
-def _activation(name):
+def activation_function(name):
+    """The engine function an activation name stands for (None for "linear"); ValueError for an unknown name."""
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return ACTIVATIONS[name]
@@ -72,7 +73,7 @@ class Neuron(Module):
         self.nin = whole_number(nin, "nin")
         self.activation = activation
         self.elementary = bool(elementary)
-        self._activate = _activation(activation)
+        self._activate = activation_function(activation)
         self.w = [Value(w) for w in initial_weights(init, nin, fan_out, random_generator(seed))]
         self.b = Value(0.0)
         self._label_parameters()
@@ -111,7 +112,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, init, rng, elementary, fan_out=nout) for _ in range(nout)]
         self.nin, self.nout, self.activation = nin, nout, activation
         self.elementary = bool(elementary)
-        self._activate = _activation(activation)
+        self._activate = activation_function(activation)
         self._forward_hooks = ()
         self._label_parameters()
 
@@ -210,7 +211,7 @@ class MLP(Sequential):
         sizes = list(sizes)
         if not sizes:
             raise ValueError("sizes must name at least one layer, e.g. MLP(2, [16, 1])")
-        _activation(activation)  # checked even when no hidden layer uses it: a misspelt name is still a mistake
+        activation_function(activation)  # checked even when no hidden layer uses it: a misspelt name is still a mistake
         rng = random_generator(seed)
         inputs = [nin] + sizes[:-1]
         acts = [activation] * (len(sizes) - 1) + [output_activation]
