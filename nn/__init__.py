@@ -16,7 +16,7 @@ from nn.callbacks import Callback, DeadReLUs, GradientNorms, dead_relu_fraction
 from nn.layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron, Residual, Sequential
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.modules import Module, initial_weights
-from nn.recurrent import RNN, RNNCell
+from nn.recurrent import LSTM, RNN, LSTMCell, RNNCell
 from nn.losses import (
     bce_with_logits,
     binary_cross_entropy,
@@ -47,7 +47,7 @@ from nn.torch_bridge import to_torch
 
 __all__ = [
     "datasets",
-    "Module", "Neuron", "Layer", "Sequential", "MLP", "Dropout", "Residual", "RNNCell", "RNN", "initial_weights",
+    "Module", "Neuron", "Layer", "Sequential", "MLP", "Dropout", "Residual", "RNNCell", "RNN", "LSTMCell", "LSTM", "initial_weights",
     "Conv2d", "MaxPool2d", "Flatten",
     "ACTIVATIONS",
     "mse_loss", "hinge_loss", "binary_cross_entropy", "bce_with_logits", "cross_entropy", "softmax",

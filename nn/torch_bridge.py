@@ -13,6 +13,7 @@ examples) or, like PyTorch's own layers, one example without it: (N, nin) or (ni
 
 from nn.conv import Conv2d, Flatten, MaxPool2d
 from nn.layers import Dropout, Layer, Neuron, Sequential
+from nn.modules import Module
 
 
 def to_torch(model):
@@ -31,6 +32,8 @@ def to_torch(model):
       (2): Linear(in_features=3, out_features=1, bias=True)
     )
     """
+    if type(model).to_torch is not Module.to_torch:  # a module with a twin of its own: LSTMCell, LSTM
+        return model.to_torch()
     torch = _import_torch()
     net = torch.nn.Sequential(*_convert(model, torch))
     return net.train(model.training)
