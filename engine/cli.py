@@ -303,7 +303,8 @@ def _run(parser, argv):
                 f"{shorten(python_name(name))}); give it once"
             )
         variables[python_name(name)] = Value(number, label=name)
-    if args.wrt is not None and python_name(args.wrt) not in variables:
+    wrt = None if args.wrt is None else variables.get(python_name(args.wrt))  # the Value to explain
+    if args.wrt is not None and wrt is None:
         given = ", ".join(shorten(value.label) for value in variables.values()) or "none"
         parser.error(f"--wrt {shorten(args.wrt)!r} is not one of the names given ({shorten(given)})")
     if args.draw is not None:
@@ -317,7 +318,7 @@ def _run(parser, argv):
         parser.error(str(error))
     except (ValueError, TypeError, OverflowError) as error:  # an operation refusing its operands (engine's checks)
         parser.error(f"cannot evaluate {shorten(args.expression)!r}: {error}")
-    if args.wrt is not None and variables[python_name(args.wrt)] not in engine.topological_order(result):
+    if wrt is not None and wrt not in engine.topological_order(result):
         parser.error(
             f"--wrt {shorten(args.wrt)!r} does not appear in the expression, so its gradient is 0 by definition"
         )
@@ -332,11 +333,11 @@ def _run(parser, argv):
     print(f"{args.expression} = {_number(result.data)}")
     for value in variables.values():
         print(f"  d/d{value.label} = {_number(value.grad)}")
-    if args.wrt is not None:
+    if wrt is not None:
         from engine.explain import explain
 
         print()
-        print(explain(result, variables[python_name(args.wrt)]))
+        print(explain(result, wrt))
     if args.draw is not None:
         try:
             print(f"\ndrew the graph to {write(graph, args.draw)}")
