@@ -78,6 +78,8 @@ class Module:
     """
 
     training = True
+    # The names of this module's own parameter groups that are biases (see ``weights``).
+    bias_names = ("b",)
 
     def named_children(self):
         """``(name, module)`` for each direct sub-module, in the order the attributes were set."""
@@ -152,6 +154,25 @@ class Module:
     def parameters(self):
         """Every parameter (a list of Values, in the order of ``named_parameters``), to hand to an optimizer."""
         return [value for _, value in self.named_parameters()]
+
+    def weights(self):
+        """Every parameter that is not a bias: what a penalty on "large weights" usually means.
+
+        A bias only shifts a neuron's input, it does not scale anything, so penalising it does not make
+        the function smoother; ``fit(..., penalize_biases=False)`` penalises these alone. A module's
+        biases are the groups named in its ``bias_names`` (``b`` here; ``b_ih``, ``b_hh`` in an LSTM).
+
+        >>> from nn import MLP
+        >>> model = MLP(2, [3, 1], seed=0)
+        >>> len(model.parameters()), len(model.weights())    # 4 of the 13 are biases
+        (13, 9)
+        """
+        biases = set()
+        for _, module in self.named_modules():
+            for name, group in module.own_parameter_groups():
+                if name in module.bias_names:
+                    biases.update(map(id, group if isinstance(group, tuple) else (group,)))
+        return [value for value in self.parameters() if id(value) not in biases]
 
     def zero_grad(self):
         """Set every parameter's grad to 0 (leaves accumulate gradients across ``backward()`` calls)."""

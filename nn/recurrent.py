@@ -93,6 +93,8 @@ class GateUnit(Module):
     ``LSTMCell`` computes the units of a gate together (see ``LSTMCell._gate``).
     """
 
+    bias_names = ("b_ih", "b_hh")
+
     def __init__(self, input_size, hidden_size, rng):
         # PyTorch's initialisation: every weight and bias uniform on [-1/sqrt(H), 1/sqrt(H)].
         bound = 1.0 / math.sqrt(hidden_size)

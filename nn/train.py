@@ -120,7 +120,8 @@ def evaluate(model, X, y, loss, is_right=None):
 def fit(
     model, X, y, loss, optimizer=None, *,
     epochs=20, batch_size=32, shuffle=True, seed=0,         # the batches
-    schedule=None, l1=0.0, l2=0.0, clip_norm=None,          # each step
+    schedule=None, l1=0.0, l2=0.0, penalize_biases=True,    # each step
+    clip_norm=None,
     validation=None, is_right=None, patience=5, tol=1e-4,   # each epoch's judgement, and when to stop
     progress=None, callbacks=(),                            # who watches
 ):
@@ -140,6 +141,8 @@ def fit(
     Each step:
         schedule: a function epoch -> learning rate (``linear_decay``, ...), applied at each epoch's start.
         l1, l2: add ``l1_penalty(parameters, l1)`` and ``l2_penalty(parameters, l2)`` to each batch's loss.
+        penalize_biases: True (the default, as PyTorch's ``weight_decay``) penalises every parameter;
+            False penalises ``model.weights()`` alone, leaving the biases free.
         clip_norm: clip the gradients' joint norm to this before each step.
 
     Each epoch's judgement, and when to stop:
@@ -175,9 +178,10 @@ def fit(
     start = time.perf_counter()
     X, y = _rows(X), list(y)
     _check_settings(X, y, loss, epochs, batch_size, patience, tol)
-    _check_step_settings(optimizer, seed, schedule, l1, l2, clip_norm)
+    _check_step_settings(optimizer, seed, schedule, l1, l2, penalize_biases, clip_norm)
     _check_validation(validation)
     parameters = model.parameters()  # also labels every parameter with its name
+    penalized = parameters if penalize_biases else model.weights()
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
     rule = _rule(loss, is_right)
     observers = [GradientNorms(), DeadReLUs(), *callbacks]
@@ -200,9 +204,9 @@ def fit(
                 data_loss = loss(outputs, yb)
                 objective = data_loss
                 if l1:
-                    objective = objective + l1_penalty(parameters, l1)
+                    objective = objective + l1_penalty(penalized, l1)
                 if l2:
-                    objective = objective + l2_penalty(parameters, l2)
+                    objective = objective + l2_penalty(penalized, l2)
                 # One comparison a step: a nan loss gives nan gradients, and a nan step ruins every weight.
                 if not math.isfinite(objective.data):
                     first = epoch == 0 and seen == 0
@@ -269,7 +273,7 @@ def _check_settings(X, y, loss, epochs, batch_size, patience, tol):
     non_negative(tol, "tol")
 
 
-def _check_step_settings(optimizer, seed, schedule, l1, l2, clip_norm):
+def _check_step_settings(optimizer, seed, schedule, l1, l2, penalize_biases, clip_norm):
     if optimizer is not None and not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
         raise TypeError(f"optimizer must be an optimizer (with step() and zero_grad()), got "
                         f"{type(optimizer).__name__}: {optimizer!r}; to set the learning rate, pass "
@@ -280,6 +284,8 @@ def _check_step_settings(optimizer, seed, schedule, l1, l2, clip_norm):
                         f"got {type(schedule).__name__}: {schedule!r}")
     non_negative(l1, "l1")
     non_negative(l2, "l2")
+    if not isinstance(penalize_biases, bool):
+        raise TypeError(f"penalize_biases must be True or False, got {type(penalize_biases).__name__}: {penalize_biases!r}")
     if clip_norm is not None:
         positive(clip_norm, "clip_norm")
 

@@ -9,8 +9,10 @@ from engine import Value
 from nn import (
     MLP,
     SGD,
+    LSTM,
     Adam,
     Callback,
+    Conv2d,
     DeadReLUs,
     Dropout,
     History,
@@ -27,6 +29,7 @@ from nn import (
     evaluate,
     fit,
     hinge_loss,
+    l1_penalty,
     l2_penalty,
     linear_decay,
     mse_loss,
@@ -95,6 +98,31 @@ def test_one_full_batch_step_is_forward_loss_backward_step():
     for p in params:
         p.data -= 0.3 * p.grad
     assert [p.data for p in model.parameters()] == pytest.approx([p.data for p in params], abs=1e-15)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_penalize_biases_false_penalises_the_weights_alone(penalty):
+    X, y = datasets.xor(16, seed=0)
+    labels = [2 * t - 1 for t in y]
+    model, twin = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    fit(model, X, labels, hinge_loss, SGD(model.parameters(), lr=0.3), epochs=1, batch_size=None,
+        progress=False, penalize_biases=False, **{penalty: 0.05})
+
+    weights = twin.weights()
+    by_hand = l1_penalty(weights, 0.05) if penalty == "l1" else l2_penalty(weights, 0.05)
+    (hinge_loss([twin(x) for x in X], labels) + by_hand).backward()
+    for p in twin.parameters():
+        p.data -= 0.3 * p.grad
+    assert [p.data for p in model.parameters()] == pytest.approx([p.data for p in twin.parameters()], abs=1e-15)
+    assert len(weights) == 4 * 2 + 4 and all(not p.label.endswith(".b") for p in weights)
+
+
+def test_weights_leave_out_every_kind_of_bias():
+    lstm = LSTM(2, 3, nout=1, seed=0)
+    assert all(".w." in p.label for p in lstm.weights())
+    assert len(lstm.parameters()) - len(lstm.weights()) == 4 * 3 * 2 + 1   # b_ih and b_hh per gate unit, the readout's b
+    conv = Conv2d(1, 2, kernel_size=2, seed=0)
+    assert len(conv.weights()) == 2 * 4 and len(conv.parameters()) == 2 * 5
 
 
 def test_history_records_every_epoch():
@@ -309,6 +337,7 @@ def _moons_fit(model=None, **settings):
         (dict(l1=-1), ValueError, "l1 must be >= 0, got -1.0"),
         (dict(l2=float("nan")), ValueError, "l2 must be a finite number, got nan"),
         (dict(l2="0.1"), TypeError, "l2 must be a real number"),
+        (dict(penalize_biases="no"), TypeError, "penalize_biases must be True or False, got str: 'no'"),
         (dict(clip_norm=float("inf")), ValueError, "clip_norm must be a finite number, got inf"),
         (dict(clip_norm=0), ValueError, "clip_norm must be > 0, got 0.0"),
         (dict(schedule=0.1), TypeError, "schedule must be a function epoch -> learning rate .*got float: 0.1"),
