@@ -17,6 +17,7 @@ class Callback:
 
         on_fit_start(model)            before the first epoch, in training mode
         on_after_backward()            after each batch's backward pass, before clipping and the step
+        on_after_step()                after each optimizer step
         on_epoch_end(epoch, history)   after each epoch's steps and validation, their numbers recorded
         on_fit_end()                   once at the end, also when fit stops early or fails
 
@@ -29,6 +30,9 @@ class Callback:
         pass
 
     def on_after_backward(self):
+        pass
+
+    def on_after_step(self):
         pass
 
     def on_epoch_end(self, epoch, history):
@@ -61,6 +65,35 @@ class GradientNorms(Callback):
         self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
 
 
+class UpdateRatios(Callback):
+    """Records ``history.update_ratio``: per layer, ||step|| / ||weights||, averaged over an epoch's steps.
+
+    How far one step moves a layer, relative to where it is. A rule of thumb (Karpathy's) puts a healthy
+    ratio near 1e-3: far below it a layer barely learns (the learning rate is too low for it, or its
+    gradients vanish); near 1e-1 and above, each step throws the weights around (too high).
+    """
+
+    def on_fit_start(self, model):
+        self.groups = layer_groups(model)
+        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+
+    def on_after_backward(self):
+        self.before = {name: [p.data for p in group] for name, group in self.groups.items()}
+
+    def on_after_step(self):
+        for name, group in self.groups.items():
+            before = self.before[name]
+            # dist and hypot scale before squaring, so huge weights (a run diverging) do not overflow.
+            step, size = math.dist([p.data for p in group], before), math.hypot(*before)
+            self.sums[name] += step / size if size else (0.0 if step == 0.0 else math.inf)
+        self.steps += 1
+
+    def on_epoch_end(self, epoch, history):
+        for name, ratio_sum in self.sums.items():
+            history.update_ratio.setdefault(name, []).append(ratio_sum / self.steps)
+        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+
+
 def layer_groups(model):
     """``{layer name: its parameters}``: one group per direct sub-module (``layers.0``, ...), or the model."""
     named = model.named_parameters()
@@ -81,7 +114,8 @@ class DeadReLUs(Callback):
     """Records ``history.dead_relu``: the fraction of ReLU neurons that output 0 on every training example of an epoch.
 
     A dead ReLU passes no gradient back (relu'(x) = 0 for x <= 0), so nothing ever revives it. The
-    neurons counted are those of the model's ReLU ``Layer``s, wherever they sit.
+    neurons counted are those of the model's ReLU ``Layer``s, wherever they sit; each layer's own
+    fraction goes to ``history.dead_relu_by_layer``.
 
     Counting watches the layers' outputs as the examples go through, with a forward hook on each
     ReLU layer: the loop's own forward passes are all it needs, where running the training set
@@ -91,12 +125,13 @@ class DeadReLUs(Callback):
 
     def __init__(self, training_only=True):
         self.training_only = training_only
-        self.fired, self.handles = {}, []
+        self.fired, self.names, self.handles = {}, {}, []
 
     def on_fit_start(self, model):
-        for _, module in model.named_modules():
+        for name, module in model.named_modules():
             if isinstance(module, Layer) and module.activation == "relu":
                 self.fired[module] = [False] * module.nout
+                self.names[module] = name or type(module).__name__
                 self.handles.append(module.register_forward_hook(self._mark))
 
     def _mark(self, layer, x, outputs):
@@ -111,6 +146,8 @@ class DeadReLUs(Callback):
     def on_epoch_end(self, epoch, history):
         if self.fired:
             history.dead_relu.append(self.dead_fraction())
+            for layer, flags in self.fired.items():
+                history.dead_relu_by_layer.setdefault(self.names[layer], []).append(flags.count(False) / len(flags))
             self.fired = {layer: [False] * len(flags) for layer, flags in self.fired.items()}
 
     def on_fit_end(self):
@@ -140,3 +177,34 @@ def dead_relu_fraction(model, X):
         counter.on_fit_end()
         model.train(was_training)
     return counter.dead_fraction()
+
+
+def activations(model, X):
+    """``{layer name: every output of that Layer, for every row of X}``, to draw as histograms.
+
+    Healthy activations spread over a range; a ReLU layer whose outputs are almost all 0 is dying, a
+    tanh or sigmoid layer whose outputs pile up at the ends is saturated (its derivative near 0). The
+    model runs in eval mode under ``no_grad``; the layers are the model's ``Layer``s, wherever they sit.
+
+    >>> from nn import MLP
+    >>> outputs = activations(MLP(2, [4, 1], seed=0), [(0.5, -0.5), (1.0, 1.0)])
+    >>> {name: len(values) for name, values in outputs.items()}
+    {'layers.0': 8, 'layers.1': 2}
+    """
+    seen, handles = {}, []
+    for name, module in model.named_modules():
+        if isinstance(module, Layer):
+            seen[name or type(module).__name__] = values = []
+            handles.append(module.register_forward_hook(lambda layer, x, outputs, values=values:
+                                                        values.extend(value.data for value in outputs)))
+    was_training = model.training
+    try:
+        model.eval()
+        with no_grad():
+            for x in X:
+                model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return seen

@@ -12,8 +12,12 @@ class History:
         grad_norms: ``{layer name: [norm per epoch]}``, each the mean over the epoch's batches of the
             L2 norm of that layer's gradients. Layers whose norms fall far below the others' are
             not learning (vanishing gradients); norms that shoot up are exploding.
+        update_ratio: ``{layer name: [ratio per epoch]}``, each the mean over the epoch's steps of
+            ||step|| / ||weights|| for that layer: near 1e-3 is healthy, far below barely learns, near
+            1e-1 and above is thrown around.
         dead_relu: the fraction of ReLU neurons that output 0 on every training example of the epoch
             (dead: they pass no gradient, so nothing revives them); empty for models without ReLU layers.
+        dead_relu_by_layer: ``{layer name: [fraction per epoch]}``, the same for each ReLU layer.
         stopped_early: True when ``fit`` stopped because the loss stopped improving.
         seconds: the wall time of the whole ``fit``.
     """
@@ -23,7 +27,9 @@ class History:
         self.val_loss, self.val_accuracy = [], []
         self.lr = []
         self.grad_norms = {}
+        self.update_ratio = {}
         self.dead_relu = []
+        self.dead_relu_by_layer = {}
         self.stopped_early = False
         self.seconds = 0.0
 
@@ -46,10 +52,11 @@ class History:
         return f"History({self.epochs} epochs in {self.seconds:.1f} s{stopped}: {', '.join(parts)})"
 
     def plot(self):
-        """Draw loss, accuracy, learning rate, per-layer gradient norms and dead ReLUs; returns the figure.
+        """Draw loss, accuracy, learning rate, per-layer gradient norms and update ratios, and dead ReLUs; returns the figure.
 
-        Needs matplotlib (``pip install "chainrule[demos]"``). Gradient norms use a log scale, so
-        layers whose gradients vanish show as lines falling away from the others.
+        Needs matplotlib (``pip install "chainrule[demos]"``). Gradient norms and update ratios use a log
+        scale, so layers whose gradients vanish show as lines falling away from the others; a dashed
+        line marks the update ratio of 1e-3 that is usually healthy.
         """
         try:
             import matplotlib.pyplot as plt
@@ -57,8 +64,7 @@ class History:
             raise ImportError('History.plot() needs matplotlib: pip install "chainrule[demos]"') from None
         epochs = range(1, self.epochs + 1)
         figure, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
-        (loss_ax, accuracy_ax, lr_ax), (norm_ax, dead_ax, spare_ax) = axes
-        spare_ax.remove()
+        (loss_ax, accuracy_ax, lr_ax), (norm_ax, ratio_ax, dead_ax) = axes
 
         loss_ax.plot(epochs, self.train_loss, label="training")
         if self.val_loss:
@@ -80,10 +86,18 @@ class History:
             norm_ax.set_yscale("log")
         _finish(norm_ax, "gradient norm per layer (log scale)")
 
-        if self.dead_relu:
-            dead_ax.plot(epochs, self.dead_relu)
+        for name, ratios in self.update_ratio.items():
+            ratio_ax.plot(epochs, ratios, label=name)
+        if self.update_ratio:
+            ratio_ax.axhline(1e-3, color="gray", linestyle="--", linewidth=1)  # the rule of thumb's healthy ratio
+            ratio_ax.set_yscale("log")
+        _finish(ratio_ax, "||step|| / ||weights|| per layer (log scale)")
+
+        for name, fractions in self.dead_relu_by_layer.items():
+            dead_ax.plot(epochs, fractions, label=name)
+        if self.dead_relu_by_layer:
             dead_ax.set_ylim(-0.02, 1.02)
-        _finish(dead_ax, "fraction of dead ReLUs", empty="no ReLU layers")
+        _finish(dead_ax, "fraction of dead ReLUs per layer", empty="no ReLU layers")
         return figure
 
 

@@ -11,12 +11,13 @@ import sys
 import time
 
 from engine import Value, no_grad
-from nn.callbacks import DeadReLUs, GradientNorms
+from nn.callbacks import DeadReLUs, GradientNorms, UpdateRatios
 from nn.checks import integer, non_negative, paired, positive, whole_number
 from nn.datasets import batches
 from nn.history import History
 from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, l1_penalty, l2_penalty
 from nn.optim import Adam, clip_grad_norm
+from nn.tensorboard import TensorBoard
 
 
 class TrainingDiverged(FloatingPointError):
@@ -123,7 +124,7 @@ def fit(
     schedule=None, l1=0.0, l2=0.0, penalize_biases=True,    # each step
     clip_norm=None,
     validation=None, is_right=None, patience=5, tol=1e-4,   # each epoch's judgement, and when to stop
-    progress=None, callbacks=(),                            # who watches
+    progress=None, callbacks=(), log_dir=None,              # who watches
 ):
     """Train ``model`` on ``(X, y)``: for each batch, forward, loss, backward, (clip), step.
 
@@ -154,8 +155,11 @@ def fit(
     Who watches:
         progress: show a progress bar: None shows one in a notebook or a terminal (not when output
             goes to a file or pipe), True always, False never.
-        callbacks: more observers (``nn.callbacks.Callback``), called after the two that always
-            watch: ``GradientNorms`` and ``DeadReLUs``, which fill ``grad_norms`` and ``dead_relu``.
+        callbacks: more observers (``nn.callbacks.Callback``), called after the three that always
+            watch: ``GradientNorms``, ``UpdateRatios`` and ``DeadReLUs``, which fill ``grad_norms``,
+            ``update_ratio``, ``dead_relu`` and ``dead_relu_by_layer``.
+        log_dir: a folder to write TensorBoard event files to (``nn.tensorboard.TensorBoard``), so that
+            ``tensorboard --logdir`` shows the run; needs ``pip install "chainrule[tensorboard]"``.
 
     Returns:
         A ``History``. The recorded training loss is the data loss, without the l1 / l2 penalty, so
@@ -180,11 +184,14 @@ def fit(
     _check_settings(X, y, loss, epochs, batch_size, patience, tol)
     _check_step_settings(optimizer, seed, schedule, l1, l2, penalize_biases, clip_norm)
     _check_validation(validation)
+    watchers = [GradientNorms(), UpdateRatios(), DeadReLUs()]
+    if log_dir is not None:
+        watchers.append(TensorBoard(log_dir))  # checks the folder and the writer library before any step
     parameters = model.parameters()  # also labels every parameter with its name
     penalized = parameters if penalize_biases else model.weights()
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
     rule = _rule(loss, is_right)
-    observers = [GradientNorms(), DeadReLUs(), *callbacks]
+    observers = [*watchers, *callbacks]
     steps_per_epoch = 1 if batch_size is None else math.ceil(len(X) / batch_size)
     bar = _progress_bar(progress, epochs * steps_per_epoch)
     history = History()
@@ -219,6 +226,8 @@ def fit(
                 if clip_norm is not None:
                     clip_grad_norm(parameters, clip_norm)
                 optimizer.step()
+                for observer in observers:
+                    observer.on_after_step()
 
                 seen += len(xb)
                 total_loss += data_loss.data * len(xb)

@@ -494,11 +494,17 @@ def test_history_plot_draws_every_panel():
     history = _tiny_fit(validation=(X_val, [2 * t - 1 for t in y_val]))
     figure = history.plot()
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles == ["loss", "accuracy", "learning rate", "gradient norm per layer (log scale)", "fraction of dead ReLUs"]
+    assert titles == ["loss", "accuracy", "learning rate", "gradient norm per layer (log scale)",
+                      "||step|| / ||weights|| per layer (log scale)", "fraction of dead ReLUs per layer"]
     loss_lines = figure.axes[0].get_lines()
     assert [line.get_label() for line in loss_lines] == ["training", "validation"]
     assert list(loss_lines[0].get_ydata()) == history.train_loss
     assert [line.get_label() for line in figure.axes[3].get_lines()] == ["layers.0", "layers.1"]
+    ratio_lines = figure.axes[4].get_lines()
+    assert [line.get_label() for line in ratio_lines[:2]] == ["layers.0", "layers.1"]
+    assert list(ratio_lines[1].get_ydata()) == history.update_ratio["layers.1"]
+    assert list(ratio_lines[2].get_ydata()) == [1e-3, 1e-3]                      # the healthy mark
+    assert list(figure.axes[5].get_lines()[0].get_ydata()) == history.dead_relu_by_layer["layers.0"]
     plt.close(figure)
 
 
