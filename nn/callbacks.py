@@ -21,6 +21,8 @@ class Callback:
         on_epoch_end(epoch, history)   after each epoch's steps and validation, their numbers recorded
         on_fit_end()                   once at the end, also when fit stops early or fails
 
+    To stop training, set ``history.stop_training = True`` in ``on_epoch_end``: ``fit`` stops after that epoch.
+
     >>> class PrintLoss(Callback):
     ...     def on_epoch_end(self, epoch, history):
     ...         print(f"epoch {epoch}: loss {history.train_loss[-1]:.2f}")
@@ -69,8 +71,9 @@ class UpdateRatios(Callback):
     """Records ``history.update_ratio``: per layer, ||step|| / ||weights||, averaged over an epoch's steps.
 
     How far one step moves a layer, relative to where it is. A rule of thumb (Karpathy's) puts a healthy
-    ratio near 1e-3: far below it a layer barely learns (the learning rate is too low for it, or its
-    gradients vanish); near 1e-1 and above, each step throws the weights around (too high).
+    ratio near 1e-3, read in powers of ten (a small network early in training sits nearer 1e-2): far
+    below it, 1e-5 say, a layer barely learns (the learning rate is too low for it, or its gradients
+    vanish); near 1e-1 and above, each step throws the weights around (the learning rate is too high).
     """
 
     def on_fit_start(self, model):

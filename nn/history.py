@@ -13,12 +13,13 @@ class History:
             L2 norm of that layer's gradients. Layers whose norms fall far below the others' are
             not learning (vanishing gradients); norms that shoot up are exploding.
         update_ratio: ``{layer name: [ratio per epoch]}``, each the mean over the epoch's steps of
-            ||step|| / ||weights|| for that layer: near 1e-3 is healthy, far below barely learns, near
-            1e-1 and above is thrown around.
+            ||step|| / ||weights|| for that layer: near 1e-3 is healthy (in powers of ten: 1e-2 is
+            common early on), 1e-5 and below barely learns, 1e-1 and above is thrown around.
         dead_relu: the fraction of ReLU neurons that output 0 on every training example of the epoch
             (dead: they pass no gradient, so nothing revives them); empty for models without ReLU layers.
         dead_relu_by_layer: ``{layer name: [fraction per epoch]}``, the same for each ReLU layer.
         stopped_early: True when ``fit`` stopped because the loss stopped improving.
+        stop_training: a callback sets it to True (in ``on_epoch_end``) to make ``fit`` stop after that epoch.
         seconds: the wall time of the whole ``fit``.
     """
 
@@ -31,6 +32,7 @@ class History:
         self.dead_relu = []
         self.dead_relu_by_layer = {}
         self.stopped_early = False
+        self.stop_training = False
         self.seconds = 0.0
 
     @property

@@ -252,6 +252,8 @@ def fit(
             for observer in observers:
                 observer.on_epoch_end(epoch, history)
             bar.set_postfix_str(_epoch_summary(history))
+            if history.stop_training:  # a callback asked to stop
+                break
 
             # Converged? Compare with the best loss so far, relative to its size.
             if best is None or history.train_loss[-1] < best - tol * abs(best):

@@ -260,7 +260,11 @@ def test_callbacks_are_called_at_their_points_of_the_loop():
             calls.append(("start", model.training))
 
         def on_after_backward(self):
+            self.before = [p.data for p in model.parameters()]
             calls.append(("backward", any(p.grad != 0.0 for p in model.parameters())))
+
+        def on_after_step(self):
+            calls.append(("step", [p.data for p in model.parameters()] != self.before))
 
         def on_epoch_end(self, epoch, history):
             calls.append(("epoch", epoch, len(history.val_loss), len(history.grad_norms["layers.0"])))
@@ -270,9 +274,21 @@ def test_callbacks_are_called_at_their_points_of_the_loop():
 
     labels = [2 * t - 1 for t in y]
     fit(model.eval(), X, labels, hinge_loss, epochs=2, batch_size=5, validation=(X, labels), callbacks=[Spy()])
-    step = ("backward", True)
-    assert calls == [("start", True), step, step, ("epoch", 0, 1, 1), step, step, ("epoch", 1, 2, 2), ("end", True)]
+    step = [("backward", True), ("step", True)]
+    assert calls == [("start", True), *step, *step, ("epoch", 0, 1, 1), *step, *step, ("epoch", 1, 2, 2), ("end", True)]
     assert not model.training
+
+
+def test_a_callback_stops_training_by_setting_stop_training():
+    X, y = datasets.moons(10, seed=0)
+
+    class StopAfterTwo(Callback):
+        def on_epoch_end(self, epoch, history):
+            history.stop_training = epoch == 1
+
+    history = fit(MLP(2, [3, 1], seed=0), X, [2 * t - 1 for t in y], hinge_loss, epochs=5, patience=None,
+                  callbacks=[StopAfterTwo()], progress=False)
+    assert history.epochs == 2 and history.stop_training and not history.stopped_early
 
 
 def test_callbacks_end_even_when_fit_fails():
