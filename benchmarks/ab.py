@@ -1,4 +1,4 @@
-"""A/B: this checkout's engine against another revision's, on W1, W2 and W3, taking turns.
+"""A/B: this checkout's engine against another revision's, on W1, W2, W3 and W5, taking turns.
 
     python benchmarks/ab.py a743e17                 # this checkout (B) against revision a743e17 (A)
     python benchmarks/ab.py HEAD --rounds 5 --workloads W1 W2
@@ -13,6 +13,7 @@ their ratio B / A (below 1: this checkout is faster).
 W1  micrograd's demo step with nn.MLP: MLP(2, [16, 16, 1]), 100 moons points, hinge + L2, SGD (20 steps).
 W2  forward, cross-entropy and backward of MLP(64, [32, 10]) on one digit (1,000 samples).
 W3  the chain y = y * 1.0001 + 0.0001, 200,000 steps, forward and backward.
+W5  one epoch of nn.fit (W5 of run.py trains to 96%): MLP(64, [32, 10]) on 600 digits, Adam, batches of 32.
 """
 
 import argparse
@@ -23,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("W1", "W2", "W3")
+WORKLOADS = ("W1", "W2", "W3", "W5")  # W4 (memory) is not a time
 
 # Run in a fresh interpreter with the checkout to measure first on sys.path: prints one number, seconds per unit.
 _ONE_RUN = """
@@ -35,8 +36,16 @@ if workload == "W1":
     work, units = networks.step_work("chainrule", *networks.moons_workload()), 20
 elif workload == "W2":
     work, units = networks.sample_work("chainrule", *networks.digits_workload()), 1000
-else:
+elif workload == "W3":
     work, units = chain.chain_work(200_000), 1
+else:
+    import nn
+    X, y = nn.datasets.digits()
+    def work(epochs):
+        model = nn.MLP(64, [32, 10], seed=0)
+        nn.fit(model, X[:600], y[:600], nn.cross_entropy, nn.Adam(model.parameters(), lr=0.01),
+               epochs=epochs, patience=None, progress=False)
+    units = 1
 work(1)  # warm up: imports, caches
 times = []
 for _ in range(7):
