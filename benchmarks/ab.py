@@ -1,4 +1,4 @@
-"""A/B: this checkout's engine against another revision's, on W1, W2, W3 and W5, taking turns.
+"""A/B: this checkout's engine against another revision's, on W1, W2, W3, W5 and W6, taking turns.
 
     python benchmarks/ab.py a743e17                 # this checkout (B) against revision a743e17 (A)
     python benchmarks/ab.py HEAD --rounds 5 --workloads W1 W2
@@ -14,6 +14,7 @@ W1  micrograd's demo step with nn.MLP: MLP(2, [16, 16, 1]), 100 moons points, hi
 W2  forward, cross-entropy and backward of MLP(64, [32, 10]) on one digit (1,000 samples).
 W3  the chain y = y * 1.0001 + 0.0001, 200,000 steps, forward and backward.
 W5  one epoch of nn.fit (W5 of run.py trains to 96%): MLP(64, [32, 10]) on 600 digits, Adam, batches of 32.
+W6  recurrent: forward and backward of LSTM(1, 8, nout=1) and RNN(1, 8, nout=1) over a 25-step sequence.
 """
 
 import argparse
@@ -24,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("W1", "W2", "W3", "W5")  # W4 (memory) is not a time
+WORKLOADS = ("W1", "W2", "W3", "W5", "W6")  # W4 (memory) is not a time
 
 # Run in a fresh interpreter with the checkout to measure first on sys.path: prints one number, seconds per unit.
 _ONE_RUN = """
@@ -38,6 +39,16 @@ elif workload == "W2":
     work, units = networks.sample_work("chainrule", *networks.digits_workload()), 1000
 elif workload == "W3":
     work, units = chain.chain_work(200_000), 1
+elif workload == "W6":
+    import random, nn
+    rng = random.Random(0)
+    sequence = [[rng.uniform(-1, 1)] for _ in range(25)]
+    models = [nn.LSTM(1, 8, nout=1, seed=0), nn.RNN(1, 8, nout=1, seed=0)]
+    def work(n):
+        for _ in range(n):
+            for model in models:
+                model(sequence)[-1][0].backward()
+    units = 20
 else:
     import nn
     X, y = nn.datasets.digits()

@@ -240,11 +240,15 @@ def dots(weight_rows, xs, biases=None):
     biases = [None] * len(rows) if biases is None else biases if type(biases) is list else list(biases)
     if len(biases) != len(rows):
         raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
-    if _FLOAT.issuperset(map(type, xs)):  # a first layer: the inputs are numbers, not Values
+    types, at = set(map(type, xs)), None  # at: where the Values are among xs, when only some are
+    if types <= _FLOAT:  # a first layer: the inputs are numbers, not Values
         inputs, numbers = (), xs
-    elif _VALUE.issuperset(map(type, xs)):  # a hidden layer: the inputs are Values
+    elif types <= _VALUE:  # a hidden layer: the inputs are Values
         inputs, numbers = xs, tuple([x._data for x in xs])
-    else:  # None: Values mixed with numbers (or ints, or numpy scalars)
+    elif types <= _FLOAT_OR_VALUE:  # a recurrent cell: numbers (x, a bias's 1.0) beside Values (h)
+        at = [j for j, x in enumerate(xs) if type(x) is Value]
+        inputs, numbers = tuple([xs[j] for j in at]), tuple([x if type(x) is float else x._data for x in xs])
+    else:  # None: other numbers (ints, numpy scalars) to check and convert
         numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
         inputs = None
     with_bias = (*numbers, 1.0)  # a bias is a weight whose input is 1
@@ -262,7 +266,11 @@ def dots(weight_rows, xs, biases=None):
         if fast:
             # A first layer's rows share one tuple of local derivatives: its inputs.
             weights, x_numbers = (row, numbers) if bias is None else (row + (bias,), with_bias)
-            parents, local_grads = (weights + inputs, x_numbers + tuple(w_numbers)) if inputs else (weights, x_numbers)
+            if inputs:  # d/dx is the x's weight; only Values among xs get it (at: where they are)
+                input_grads = tuple(w_numbers) if at is None else tuple([w_numbers[j] for j in at])
+                parents, local_grads = weights + inputs, x_numbers + input_grads
+            else:
+                parents, local_grads = weights, x_numbers
         else:  # numbers on either side are constants: only the Values become parents
             if bias is not None and not isinstance(bias, Value):
                 bias = real_number(bias, "dot's bias")
@@ -276,4 +284,4 @@ def dots(weight_rows, xs, biases=None):
     return nodes
 
 
-_FLOAT, _VALUE = {float}, {Value}
+_FLOAT, _VALUE, _FLOAT_OR_VALUE = {float}, {Value}, {float, Value}

@@ -275,6 +275,20 @@ def test_dots_takes_numpy_scalars_and_ints_as_constants():
     assert first.data == 5.5 and first.local_grads == (1.0,)
 
 
+def test_dots_of_numbers_beside_values_makes_the_graph_the_general_path_makes():
+    # An RNN's inputs: numbers (x, and the 1.0 of a second bias) beside Values (the hidden state).
+    h = [Value(0.5), Value(-2.0)]
+    rows = [[Value(w) for w in (1.0, 2.0, -1.0, 0.5, 3.0)], [Value(w) for w in (-1.0, 0.0, 4.0, 2.0, 1.0)]]
+    biases = [Value(0.25), None]
+    mixed = engine.dots(rows, [1.5, h[0], 3.0, h[1], 1.0], biases)
+    general = engine.dots(rows, [1.5, h[0], 3, h[1], 1], biases)   # ints send it down the general path
+    for node, other in zip(mixed, general):
+        assert node.data == other.data and node.local_grads == other.local_grads
+        assert all(a is b for a, b in zip(node.parents, other.parents)) and len(node.parents) == len(other.parents)
+    assert mixed[0].data == 1.5 + 2 * 0.5 - 3.0 - 1.0 + 3.0 + 0.25
+    assert mixed[0].parents[-2:] == tuple(h) and mixed[0].local_grads[-2:] == (2.0, 0.5)  # d/dh = its weight
+
+
 def test_dots_checks_its_shapes():
     w = [Value(1.0), Value(2.0)]
     with pytest.raises(ValueError, match="row 1 has 1 weights for 2 inputs"):
