@@ -12,7 +12,7 @@ Everything is built from ``engine`` Values, so every weight's gradient can be dr
 """
 
 from nn import datasets
-from nn.callbacks import Callback, DeadReLUs, GradientNorms, UpdateRatios, activations, dead_relu_fraction
+from nn.callbacks import Callback, DeadReLUs, GradientNorms, KeepBest, UpdateRatios, activations, dead_relu_fraction
 from nn.tensorboard import TensorBoard
 from nn.layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron, Residual, Sequential
 from nn.conv import Conv2d, Flatten, MaxPool2d
@@ -57,7 +57,7 @@ __all__ = [
     "clip_grad_norm", "clip_grad_value",
     "state_dict", "load_state_dict", "save", "load",
     "fit", "evaluate", "accuracy", "TrainingDiverged",
-    "dead_relu_fraction", "activations", "History", "Callback", "GradientNorms", "UpdateRatios", "DeadReLUs",
+    "dead_relu_fraction", "activations", "History", "Callback", "GradientNorms", "UpdateRatios", "DeadReLUs", "KeepBest",
     "TensorBoard",
     "to_torch", "draw_network",
 ]

@@ -97,6 +97,31 @@ class UpdateRatios(Callback):
         self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
 
 
+class KeepBest(Callback):
+    """Keeps a copy of the weights from the epoch with the lowest validation loss: early stopping's memory.
+
+    After ``fit(..., validation=(X_val, y_val), callbacks=[best])``, ``model.load_state_dict(best.state)``
+    puts those weights back; ``best.epoch`` (counted from 1) and ``best.val_loss`` say which they were.
+    The epoch is chosen on validation, so the test set stays untouched for one last measurement.
+
+    >>> from nn import MLP, datasets, fit, cross_entropy
+    >>> X, y = datasets.moons(40, seed=0)
+    >>> model, best = MLP(2, [8, 2], seed=0), KeepBest()
+    >>> history = fit(model, X, y, cross_entropy, epochs=5, validation=datasets.moons(20, seed=1), callbacks=[best], progress=False)
+    >>> best.val_loss == min(history.val_loss)
+    True
+    """
+
+    def on_fit_start(self, model):
+        self.model, self.epoch, self.val_loss, self.state = model, None, math.inf, None
+
+    def on_epoch_end(self, epoch, history):
+        if not history.val_loss:
+            raise ValueError("KeepBest chooses on the validation loss: pass fit(..., validation=(X_val, y_val))")
+        if history.val_loss[-1] < self.val_loss:
+            self.epoch, self.val_loss, self.state = epoch + 1, history.val_loss[-1], self.model.state_dict()
+
+
 def layer_groups(model):
     """``{layer name: its parameters}``: one group per direct sub-module (``layers.0``, ...), or the model."""
     named = model.named_parameters()
@@ -169,16 +194,11 @@ def dead_relu_fraction(model, X):
     True
     """
     counter = DeadReLUs(training_only=False)
-    was_training = model.training
     counter.on_fit_start(model)
     try:
-        model.eval()
-        with no_grad():
-            for x in X:
-                model(x)
+        _run_rows(model, X)
     finally:
         counter.on_fit_end()
-        model.train(was_training)
     return counter.dead_fraction()
 
 
@@ -200,6 +220,16 @@ def activations(model, X):
             seen[name or type(module).__name__] = values = []
             handles.append(module.register_forward_hook(lambda layer, x, outputs, values=values:
                                                         values.extend(value.data for value in outputs)))
+    try:
+        _run_rows(model, X)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def _run_rows(model, X):
+    """Every row of X through the model (for its hooks to watch), in eval mode under no_grad; its mode is kept."""
     was_training = model.training
     try:
         model.eval()
@@ -207,7 +237,4 @@ def activations(model, X):
             for x in X:
                 model(x)
     finally:
-        for handle in handles:
-            handle.remove()
         model.train(was_training)
-    return seen

@@ -7,7 +7,7 @@ import sys
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # a dev dependency: TensorBoard's reader
 
-from nn import MLP, SGD, Adam, activations, cross_entropy, datasets, fit, hinge_loss
+from nn import MLP, SGD, Adam, Callback, KeepBest, activations, cross_entropy, datasets, fit, hinge_loss
 from nn.callbacks import UpdateRatios
 
 
@@ -152,3 +152,31 @@ def test_without_tensorboardx_log_dir_names_the_extra_before_training(tmp_path, 
         fit(model, X, [2 * t - 1 for t in y], hinge_loss, log_dir=tmp_path / "run", progress=False)
     assert [p.data for p in model.parameters()] == before
     assert not (tmp_path / "run").exists()
+
+
+# -------------------------------------------------------------------- keeping the best epoch
+
+
+def test_keep_best_keeps_the_weights_of_the_lowest_validation_loss():
+    X, y = datasets.moons(20, noise=0.5, seed=0)
+    validation = datasets.moons(30, noise=0.5, seed=1)
+    model, best = MLP(2, [16, 16, 2], seed=0), KeepBest()
+    snapshots = []
+
+    class Snapshot(Callback):
+        def on_epoch_end(self, epoch, history):
+            snapshots.append([p.data for p in model.parameters()])
+
+    history = fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.1), epochs=12, patience=None,
+                  validation=validation, callbacks=[best, Snapshot()], progress=False)
+    lowest = min(range(12), key=history.val_loss.__getitem__)
+    assert best.epoch == lowest + 1 and best.val_loss == history.val_loss[lowest]
+    assert best.epoch < 12  # this run overfits: the last epoch is not the best, so the test could fail
+    model.load_state_dict(best.state)
+    assert [p.data for p in model.parameters()] == snapshots[lowest]
+
+
+def test_keep_best_without_validation_says_what_it_needs():
+    X, y = _moons(10)
+    with pytest.raises(ValueError, match=r"KeepBest chooses on the validation loss: pass fit\(..., validation="):
+        fit(MLP(2, [3, 2], seed=0), X, y, cross_entropy, epochs=1, callbacks=[KeepBest()], progress=False)
