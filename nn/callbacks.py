@@ -44,7 +44,30 @@ class Callback:
         pass
 
 
-class GradientNorms(Callback):
+class LayerMeans(Callback):
+    """Per layer, the mean over each epoch's steps of one number a step, appended to ``history.<field>``.
+
+    The bookkeeping ``GradientNorms`` and ``UpdateRatios`` share: a subclass adds each step's number
+    for each layer to ``sums`` and counts the step.
+    """
+
+    field = None  # the History attribute to fill: {layer name: [mean per epoch]}
+
+    def on_fit_start(self, model):
+        self.groups = layer_groups(model)
+        self._start_epoch()
+
+    def _start_epoch(self):
+        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+
+    def on_epoch_end(self, epoch, history):
+        means = getattr(history, self.field)
+        for name, total in self.sums.items():
+            means.setdefault(name, []).append(total / self.steps)
+        self._start_epoch()
+
+
+class GradientNorms(LayerMeans):
     """Records ``history.grad_norms``: per layer, the L2 norm of its gradients, averaged over an epoch's steps.
 
     The "layers" are the model's direct sub-modules (``layers.0``, ``layers.1``, ... of an MLP);
@@ -52,22 +75,15 @@ class GradientNorms(Callback):
     so they show what backward produced.
     """
 
-    def on_fit_start(self, model):
-        self.groups = layer_groups(model)
-        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+    field = "grad_norms"
 
     def on_after_backward(self):
         for name, group in self.groups.items():
             self.sums[name] += math.sqrt(math.fsum(p.grad * p.grad for p in group))
         self.steps += 1
 
-    def on_epoch_end(self, epoch, history):
-        for name, norm_sum in self.sums.items():
-            history.grad_norms.setdefault(name, []).append(norm_sum / self.steps)
-        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
 
-
-class UpdateRatios(Callback):
+class UpdateRatios(LayerMeans):
     """Records ``history.update_ratio``: per layer, ||step|| / ||weights||, averaged over an epoch's steps.
 
     How far one step moves a layer, relative to where it is. A rule of thumb (Karpathy's) puts a healthy
@@ -76,9 +92,7 @@ class UpdateRatios(Callback):
     vanish); near 1e-1 and above, each step throws the weights around (the learning rate is too high).
     """
 
-    def on_fit_start(self, model):
-        self.groups = layer_groups(model)
-        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
+    field = "update_ratio"
 
     def on_after_backward(self):
         self.before = {name: [p.data for p in group] for name, group in self.groups.items()}
@@ -90,11 +104,6 @@ class UpdateRatios(Callback):
             step, size = math.dist([p.data for p in group], before), math.hypot(*before)
             self.sums[name] += step / size if size else (0.0 if step == 0.0 else math.inf)
         self.steps += 1
-
-    def on_epoch_end(self, epoch, history):
-        for name, ratio_sum in self.sums.items():
-            history.update_ratio.setdefault(name, []).append(ratio_sum / self.steps)
-        self.sums, self.steps = dict.fromkeys(self.groups, 0.0), 0
 
 
 class KeepBest(Callback):

@@ -120,11 +120,10 @@ def evaluate(model, X, y, loss, is_right=None):
 
 def fit(
     model, X, y, loss, optimizer=None, *,
-    epochs=20, batch_size=32, shuffle=True, seed=0,         # the batches
-    schedule=None, l1=0.0, l2=0.0, penalize_biases=True,    # each step
-    clip_norm=None,
-    validation=None, is_right=None, patience=5, tol=1e-4,   # each epoch's judgement, and when to stop
-    progress=None, callbacks=(), log_dir=None,              # who watches
+    epochs=20, batch_size=32, shuffle=True, seed=0,                       # the batches
+    schedule=None, l1=0.0, l2=0.0, penalize_biases=True, clip_norm=None,  # each step
+    validation=None, is_right=None, patience=5, tol=1e-4,                 # each epoch's judgement, and when to stop
+    progress=None, callbacks=(), log_dir=None,                            # who watches
 ):
     """Train ``model`` on ``(X, y)``: for each batch, forward, loss, backward, (clip), step.
 
