@@ -64,8 +64,8 @@ class TensorBoard(Callback):
             for layer, numbers in by_layer.items():
                 add(f"{kind}/{layer}", numbers[-1], step)
         for layer, parameters in self.groups.items():
-            self.writer.add_histogram(f"weights/{layer}", _array([p.data for p in parameters]), step)
-            self.writer.add_histogram(f"gradients/{layer}", _array([p.grad for p in parameters]), step)
+            self.writer.add_histogram(f"weights/{layer}", [p.data for p in parameters], step)
+            self.writer.add_histogram(f"gradients/{layer}", [p.grad for p in parameters], step)
         self.writer.flush()
 
     def on_fit_end(self):
@@ -73,8 +73,3 @@ class TensorBoard(Callback):
             self.writer.close()
             self.writer = None
 
-
-def _array(numbers):
-    import numpy  # tensorboardX depends on numpy, so it is here whenever a writer is
-
-    return numpy.asarray(numbers, dtype=float)
