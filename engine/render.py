@@ -6,6 +6,14 @@ reference. Drawing in Jupyter, ``draw(...).pipe()`` and ``.render()``, ``write()
 engine's ``--draw`` and the main demo all render here, so they all make the same choice.
 
 The environment variable CHAINRULE_RENDERER (``dot`` or ``graphviz-pure``) forces one of them.
+
+In a browser, under Pyodide (``sys.platform == "emscripten"``), no program can be started. There the
+page renders: it defines the JavaScript function ``globalThis.chainruleRender(source, format)``,
+which returns the picture as text, and every drawing goes through it. With ``@viz-js/viz``
+(Graphviz in WebAssembly), as the playground (demos/playground/worker.mjs) does::
+
+    const viz = await (await import("./viz/viz.js")).instance();
+    globalThis.chainruleRender = (source, format) => viz.renderString(source, { format });
 """
 
 import functools
@@ -27,6 +35,9 @@ INSTALL = (
 )
 
 
+BROWSER_HOOK = "chainruleRender"  # under Pyodide: the page's JavaScript function (source, format) -> text
+
+
 class RenderError(RuntimeError):
     """A drawing could not be rendered: the renderer failed, or there is none."""
 
@@ -42,9 +53,13 @@ def renderer():
     program is looked for on PATH and beside the running Python (``.venv/bin``), where pip installs
     commands even when the virtual environment is not activated.
 
+    In a browser (Pyodide) it is the page's function: ``("browser", globalThis.chainruleRender)``.
+
     >>> renderer()                                  # doctest: +SKIP
     ('dot', '/usr/bin/dot')
     """
+    if sys.platform == "emscripten":
+        return "browser", browser_hook()
     forced = os.environ.get(ENVIRONMENT_VARIABLE, "")
     if forced and forced not in RENDERERS:
         raise ValueError(f"{ENVIRONMENT_VARIABLE} must be one of {', '.join(RENDERERS)} (or unset), got {forced!r}")
@@ -54,6 +69,19 @@ def renderer():
             return name, path
     wanted = f"{forced} (asked for by {ENVIRONMENT_VARIABLE})" if forced else " or ".join(RENDERERS)
     raise GraphvizNotFound(f"no renderer for drawings: {wanted} was not found. To render, {INSTALL}.")
+
+
+def browser_hook():
+    """The page's ``globalThis.chainruleRender``, under Pyodide; GraphvizNotFound if the page has none."""
+    import js  # Pyodide's view of the page's JavaScript globals
+
+    hook = getattr(js, BROWSER_HOOK, None)
+    if hook is None:
+        raise GraphvizNotFound(
+            f"no renderer for drawings in this browser: define globalThis.{BROWSER_HOOK}(source, format), "
+            "returning the picture as text, e.g. with Graphviz in WebAssembly (npm @viz-js/viz); see engine/render.py"
+        )
+    return hook
 
 
 def find_program(name):
@@ -72,6 +100,8 @@ def render(source, format="svg"):
     if not isinstance(format, str) or not re.fullmatch(r"[a-z0-9_:.]+", format):
         raise ValueError(f"a format is a name such as 'svg' or 'png', got {format!r}")
     name, path = renderer()
+    if name == "browser":
+        return _render_in_browser(path, source, format)
     try:
         result = subprocess.run(
             [path, f"-T{format}"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS
@@ -87,6 +117,17 @@ def render(source, format="svg"):
             f"{name} ({path}) could not render the drawing as {format} (exit status {result.returncode}): {said}"
         )
     return result.stdout
+
+
+def _render_in_browser(hook, source, format):
+    try:
+        picture = hook(source, format)
+    except Exception as failure:  # pyodide.ffi.JsException: Graphviz's message, as JavaScript threw it
+        said = " ".join(str(failure).split()) or type(failure).__name__
+        raise RenderError(f"the page's {BROWSER_HOOK} could not render the drawing as {format}: {said}") from None
+    if not isinstance(picture, str):
+        raise RenderError(f"the page's {BROWSER_HOOK} returned {type(picture).__name__}, not the picture as text")
+    return picture.encode("utf-8")
 
 
 # -------------------------------------------------------------------- the drawing class

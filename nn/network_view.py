@@ -174,7 +174,8 @@ def _edges(graph, i, layer, show, largest):
                 colour += "40"  # faded: nothing flows (or weighs) here
             tip = (f"L{i}.N{j}.w{k} ({w.label or 'a weight'})"
                    f"{NEWLINE}weight {number(w.data)}{NEWLINE}grad {number(w.grad)}")
-            graph.edge(tail, head, color=colour, penwidth=f"{width:.2f}", tooltip=tip)
+            # The id names the weight as the tip does, so a page can tell which line was clicked.
+            graph.edge(tail, head, id=f"L{i}.N{j}.w{k}", color=colour, penwidth=f"{width:.2f}", tooltip=tip)
 
 
 def _heat_map(graph, i, layer, show):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import ExpressionError, evaluate, main
+from engine.cli import main
+from engine.expressions import ExpressionError, evaluate
 from engine import Value
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -110,7 +110,7 @@ def test_a_masked_zero_passes_nothing_even_an_infinite_gradient():
 
 
 def test_every_function_is_a_method_a_cli_function_and_an_activation():
-    from engine.cli import FUNCTIONS as CLI_FUNCTIONS
+    from engine.expressions import FUNCTIONS as CLI_FUNCTIONS
     from nn.layers import ACTIVATIONS
 
     for function in engine.FUNCTIONS:
