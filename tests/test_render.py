@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,6 +68,60 @@ def test_a_failure_names_the_renderer_and_what_it_said_in_one_line(name, monkeyp
     assert "syntax error" in message.lower()
     with pytest.raises(ValueError, match="a format is a name such as 'svg'"):
         render("digraph { a }", "svg -o /tmp/x")
+
+
+# -------------------------------------------------------------------- in a browser, under Pyodide
+
+
+class _PageGlobals:
+    """What Pyodide's ``js`` module shows of a page: its globals, here perhaps a chainruleRender."""
+
+    def __init__(self, **globals_):
+        self.__dict__.update(globals_)
+
+
+def test_under_pyodide_the_page_renders_through_its_hook(monkeypatch, dot_program):
+    asked = []
+
+    def chainrule_render(source, format):  # as the page's viz.renderString(source, {format}) would
+        asked.append((source, format))
+        drawn = subprocess.run([dot_program, f"-T{format}"], input=source, capture_output=True, text=True)
+        return drawn.stdout  # the real picture, from this machine's renderer
+
+    monkeypatch.setitem(sys.modules, "js", _PageGlobals(chainruleRender=chainrule_render))
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    graph = draw(y)
+    assert renderer() == ("browser", chainrule_render)
+    picture = graph.pipe("svg", encoding="utf-8")
+    assert asked == [(graph.source, "svg")] and "<svg" in picture and "grad 6" in picture
+    assert rendering.BROWSER_HOOK == "chainruleRender"
+
+
+def test_under_pyodide_without_the_hook_the_error_says_how_to_provide_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "js", _PageGlobals())
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    with pytest.raises(GraphvizNotFound) as error:
+        render("digraph { a }")
+    message = str(error.value)
+    assert "\n" not in message and "globalThis.chainruleRender(source, format)" in message
+    assert "@viz-js/viz" in message
+
+
+def test_under_pyodide_a_failing_or_wrong_hook_is_a_render_error(monkeypatch):
+    def throwing(source, format):
+        raise RuntimeError("Error: syntax error in line 1\nnear '->'")  # how a JsException reads
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setitem(sys.modules, "js", _PageGlobals(chainruleRender=throwing))
+    with pytest.raises(RenderError, match=r"^the page's chainruleRender could not render the drawing as svg: "
+                       r"Error: syntax error in line 1 near '->'$"):
+        render("digraph { a -> ")
+    monkeypatch.setitem(sys.modules, "js", _PageGlobals(chainruleRender=lambda source, format: None))
+    with pytest.raises(RenderError, match="returned NoneType, not the picture as text"):
+        render("digraph { a }")
 
 
 # -------------------------------------------------------------------- graphviz-pure against dot

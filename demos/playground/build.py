@@ -72,13 +72,13 @@ def build(target, quiet=False):
 
 
 def _check_target(target):
+    if target == ROOT or ROOT.is_relative_to(target):
+        raise BuildError(f"{target} would hold the sources it is built from; build into a folder outside them")
     if target.exists() and not target.is_dir():
         raise BuildError(f"{target} is a file; give a folder to build the site into")
     if target.is_dir() and any(target.iterdir()) and _manifest(target).get("kind") != KIND:
         raise BuildError(f"{target} is not empty and is not an earlier playground build (no {MANIFEST} of "
                          "this script's): give an empty or a new folder")
-    if target == ROOT or ROOT.is_relative_to(target):
-        raise BuildError(f"{target} would hold the sources it is built from; build into a folder outside them")
 
 
 def _manifest(folder):

@@ -107,6 +107,8 @@ function applyHash() {
 
 async function evaluate() {
   const answer = await call("expression", $("expression").value, $("values").value, shown.wrt);
+  // Counts the answers, so that a test (or a curious reader) can tell a new answer from the same one.
+  document.body.dataset.answers = String(Number(document.body.dataset.answers || 0) + 1);
   if (answer.error) {
     showError(answer.error);
     return;
@@ -170,6 +172,15 @@ function showNetwork(view) {
   $("loss").textContent = String(Number(view.loss.toPrecision(6)));
   $("test-loss").textContent = String(Number(view.test_loss.toPrecision(6)));
   $("network").innerHTML = view.network;
+  // A thin line is hard to hit: each gets a wide transparent twin that takes its clicks.
+  for (const path of $("network").querySelectorAll("g.edge path")) {
+    const twin = path.cloneNode();
+    twin.classList.add("hit");
+    twin.setAttribute("stroke", "transparent");
+    twin.setAttribute("stroke-width", "10");
+    twin.removeAttribute("stroke-dasharray");
+    path.after(twin);
+  }
   drawBoundary(view);
   drawLosses(view.losses);
 }
@@ -403,11 +414,16 @@ $("step-button").addEventListener("click", step);
 $("reset-button").addEventListener("click", configure);
 for (const id of ["dataset", "activation", "lr"]) $(id).addEventListener("change", configure);
 $("hidden").addEventListener("change", configure);
+$("hidden").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") $("hidden").blur(); // which fires "change" once
+});
 $("network").addEventListener("click", explainWeight);
 $("boundary").addEventListener("click", pickExample);
 window.addEventListener("hashchange", () => {
+  // A link edited by hand in the address bar (the page itself writes with replaceState, which fires nothing).
   if (document.body.dataset.state === "loading") return;
+  const before = JSON.stringify(settings());
   applyHash();
   evaluate();
-  configure();
+  if (JSON.stringify(settings()) !== before) configure(); // a new network only if its settings changed
 });
