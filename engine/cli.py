@@ -11,10 +11,8 @@ import sys
 
 import engine
 from engine.draw import RENDERED, RenderError, check_path, draw, write
-from engine.expressions import FUNCTIONS, ExpressionError, evaluate, python_name, shorten, variables
 from engine import expressions
-
-# -------------------------------------------------------------------- command line
+from engine.expressions import FUNCTIONS, ExpressionError, evaluate, python_name, shorten, variables
 
 
 def parse_assignment(text):

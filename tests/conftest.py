@@ -1,50 +1,17 @@
-"""Shared test setup: hypothesis profiles, and the optional tools some tests need.
+"""Shared test setup: hypothesis profiles, and fixtures for the optional tools some tests need (tests/needs.py)."""
 
-Locally, a test that needs PyTorch, Graphviz's ``dot`` or Chromium is skipped when the tool is
-missing. In CI (``CI=true``) it fails instead: CI installs them, so a missing tool is a broken setup.
-The one exception is what ``.ci/run`` names in ``CI_WITHOUT`` (comma-separated): PyTorch's wheel
-exists for one Python only, so the suite's runs on the others say ``CI_WITHOUT=torch``.
-"""
-
-import importlib
 import os
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-CI_WITHOUT = {name.strip() for name in os.environ.get("CI_WITHOUT", "").split(",") if name.strip()}
+from needs import IN_CI, missing, need_module, need_program
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-def _missing(what, name):
-    message = f"{what} is not installed"
-    if IN_CI and name not in CI_WITHOUT:
-        pytest.fail(f"{message}, but CI must run this test (see .ci/run)", pytrace=False)
-    pytest.skip(message)
-
-
-def need_module(name):
-    """Import an optional module for a test, or skip (locally) / fail (CI)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        _missing(f"the Python package {name!r}", name.partition(".")[0])
-
-
-def need_program(name, *fallbacks):
-    """Path of an external program for a test, or skip (locally) / fail (CI)."""
-    for candidate in (name, *fallbacks):
-        path = shutil.which(candidate)
-        if path:
-            return path
-    _missing(f"the program {name!r}", name)
 
 
 @pytest.fixture
@@ -68,7 +35,7 @@ def dot_program():
     try:
         return renderer()[1]
     except GraphvizNotFound:
-        _missing("a renderer (Graphviz's dot or graphviz-pure)", "dot")
+        missing("a renderer (Graphviz's dot or graphviz-pure)", "dot")
 
 
 @pytest.fixture

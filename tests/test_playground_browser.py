@@ -5,7 +5,6 @@ checking that there were none, and no page errors. Each test opens a new browser
 load is cold (no cache).
 """
 
-import contextlib
 import functools
 import http.server
 import json
@@ -16,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import need_module, need_program
+from needs import CHROMIUM_ARGS, need_module, need_program
 from engine.expressions import evaluate, parse_variables
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY_SECONDS = 10  # the issue's bar for a cold load on a 2-core machine
 MAX_SITE_BYTES = 40_000_000
 RESPONSIVE_SECONDS = 0.5

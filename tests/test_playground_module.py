@@ -127,12 +127,21 @@ def test_training_lowers_the_loss_and_the_view_has_every_part():
     assert 'id="L0.N0.w0"' in first["network"] and 'id="L2.N0.w3"' in first["network"]
     for _ in range(30):
         later = ask(playground.train, 0, False)
-    assert later == {"step": 30}
+    assert later == {"step": 30, "loss": playground.network.losses[-1][1]}
     later = ask(playground.train, 0, True)
     assert later["step"] == 31 and later["loss"] < 0.9 * first["loss"]
-    assert [step for step, _, _ in later["losses"]] == [0, 31]
+    assert [step for step, _, _ in later["losses"]] == list(range(32))  # a point per slice of training
     x0, x1, y0, y1 = later["extent"]
     assert all(x0 < x < x1 and y0 < y < y1 for x, y, _ in later["points"])
+
+
+def test_the_loss_curve_is_thinned_but_keeps_its_ends():
+    ask(playground.configure, "moons", "2", "tanh", 0.1)
+    for _ in range(playground.MAX_LOSSES + 50):
+        ask(playground.train, 0, False)
+    steps = [step for step, _, _ in playground.network.losses]
+    assert len(steps) <= playground.MAX_LOSSES and steps[0] == 0 and steps[-1] == playground.network.steps
+    assert steps == sorted(steps)
 
 
 def test_the_same_settings_train_the_same_way():

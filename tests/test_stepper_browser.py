@@ -8,18 +8,9 @@ import pytest
 
 from engine import Value, backward_steps, explain, stepper, topological_order
 from engine.draw import node_ids
+from needs import CHROMIUM_ARGS
 from example_graphs import classic_chain
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def steps_data(html):

@@ -185,8 +185,9 @@ function showNetwork(view) {
   drawLosses(view.losses);
 }
 
-function showSteps(step) {
-  $("step").textContent = String(step);
+function showSteps(answer) {
+  $("step").textContent = String(answer.step);
+  $("loss").textContent = String(Number(answer.loss.toPrecision(6)));
 }
 
 function mix(p) {
@@ -347,7 +348,7 @@ worker.onmessage = async (event) => {
   } else if (message.kind === "view") {
     showNetwork(message.answer);
   } else if (message.kind === "steps") {
-    showSteps(message.answer.step);
+    showSteps(message.answer);
   } else if (message.kind === "stopped") {
     training = false;
     $("train-button").textContent = "Train";

@@ -34,6 +34,7 @@ DEFAULTS = {"dataset": "moons", "hidden": "4, 4", "activation": "tanh", "lr": 0.
 SAMPLES, TEST_SHARE, BATCH_SIZE, SEED = 200, 0.25, 10, 0
 MAX_LAYERS, MAX_NEURONS = 6, 8  # a network the page can draw line by line and train in a browser
 GRID = 30  # the heat map's cells along each side
+MAX_LOSSES = 400  # points on the loss curve; past this, every other one is dropped (the curve keeps its shape)
 PADDING = 0.15  # the heat map reaches this share of the data's span beyond its outermost points
 
 
@@ -167,10 +168,16 @@ class Network:
         loss.label = "loss"
         return loss
 
-    def view(self):
-        """The numbers and pictures the panel shows now."""
+    def record_losses(self):
+        """Add the losses now to the loss curve (once per step count), thinned to at most MAX_LOSSES points."""
         if self.losses[-1][0] != self.steps:
             self.losses.append((self.steps, *self.losses_now()))
+        if len(self.losses) > MAX_LOSSES:
+            self.losses = self.losses[:-1:2] + self.losses[-1:]  # the first and the latest stay
+
+    def view(self):
+        """The numbers and pictures the panel shows now."""
+        self.record_losses()
         self.example_loss()
         graph = nn.draw_network(self.model, self.X[self.example])
         return {"step": self.steps, "loss": self.losses[-1][1], "test_loss": self.losses[-1][2],
@@ -246,7 +253,8 @@ def train(milliseconds, with_view=True):
     network.step()
     while time.perf_counter() < deadline:
         network.step()
-    return network.view() if with_view else {"step": network.steps}
+    network.record_losses()  # a point on the curve per slice, whether or not the view is drawn
+    return network.view() if with_view else {"step": network.steps, "loss": network.losses[-1][1]}
 
 
 @answer
