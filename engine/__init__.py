@@ -11,9 +11,9 @@
 from engine.value import Value
 from engine.operation import operation
 from engine.operations import FUNCTIONS, dot, dots, max, sum
-from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.backward import topological_order
-from engine.functional import grad, value_and_grad
+from engine.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from engine.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from engine.draw import draw
 from engine.explain import explain
@@ -31,10 +31,15 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "set_grad_enabled",
     "detect_anomaly",
     "topological_order",
     "grad",
     "value_and_grad",
+    "hessian",
+    "hvp",
+    "jvp",
+    "jacobian",
     "gradcheck",
     "GradcheckReport",
     "GradcheckError",

@@ -12,9 +12,25 @@ import inspect
 import operator
 from itertools import compress
 
-from engine.backward import MaskedZero
+from engine.backward import CONSTANT, MaskedZero
 from engine.checks import real_number
 from engine.value import Value
+
+
+class Op(str):
+    """An operation's name as drawings show it ("tanh", "*2"), carrying ``rule``, which computed the node.
+
+    ``op.rule(*node.parents)`` gives ``(value, local_grads)`` again. Run on the parents as Values, the
+    local derivatives come out as a graph, which is how ``backward(create_graph=True)`` differentiates
+    them again. ``rule`` is CONSTANT where the local derivatives do not depend on the inputs (sum,
+    max); a node made by hand, with a plain str as its op, has none. One Op serves every node of
+    its operation, so recording the rule costs a node nothing.
+    """
+
+    def __new__(cls, name, rule):
+        op = super().__new__(cls, name)
+        op.rule = rule
+        return op
 
 
 def operation(rule):
@@ -39,13 +55,14 @@ def operation(rule):
     if not parameters or any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
         raise TypeError(f"operation {name!r} needs a rule with one or more plain parameters, like f(x) or f(a, b)")
     wheres = [f"{name}({p.name})" for p in parameters]  # what an error about each argument calls it
+    op = Op(name, rule)
 
     @functools.wraps(rule)
     def apply(*args):
         if len(args) != arity or not _VALUE.issuperset(map(type, args)):
             return with_constants(args)
         value, local_grads = _checked(rule(*map(_DATA, args)), name, arity)
-        return Value(value, "", name, args, local_grads)
+        return Value(value, "", op, args, local_grads)
 
     @functools.wraps(rule)
     def apply_to_one(x):  # the same for a rule of one parameter, without loops: relu 0.4 us, not 0.9
@@ -59,7 +76,7 @@ def operation(rule):
             value = local = None
         if type(value) is not float or type(local_grads) is not tuple or type(local) not in _DERIVATIVE:
             value, local_grads = _checked(result, name, 1)
-        return Value(value, "", name, (x,), local_grads)
+        return Value(value, "", op, (x,), local_grads)
 
     def with_constants(args):
         """Numbers among the arguments (or defaults left out): constants, which get no edge."""
@@ -69,7 +86,13 @@ def operation(rule):
         value, local_grads = _checked(rule(*numbers), name, arity)
         is_value = [isinstance(a, Value) for a in args]
         parents, local_grads = tuple(compress(args, is_value)), tuple(compress(local_grads, is_value))
-        return Value(value, "", name, parents, local_grads)
+
+        def rule_of_the_values(*values):  # the rule, with this node's constants put back among its parents
+            given = iter(values)
+            value, local_grads = rule(*[next(given) if v else a for a, v in zip(args, is_value)])
+            return value, tuple(compress(local_grads, is_value))
+
+        return Value(value, "", Op(name, rule_of_the_values), parents, local_grads)
 
     return apply_to_one if arity == 1 else apply
 
@@ -112,23 +135,24 @@ def arithmetic(symbol, constant_right=None):
 
     def make(rule):
         rule_with_constant = constant_right or rule
+        op = Op(symbol, rule)
 
         @functools.wraps(rule)
         def apply(a, b):
             if isinstance(a, Value):
                 if isinstance(b, Value):
                     value, local_grads = rule(a._data, b._data)
-                    return Value(value, "", symbol, (a, b), local_grads)
+                    return Value(value, "", op, (a, b), local_grads)
                 c = b if type(b) is float else _number_or_none(b)
                 if c is None:
                     return NotImplemented
                 value, (local, _) = rule_with_constant(a._data, c)
-                return Value(value, "", constant_op(symbol, c, True), (a,), _one(local))
+                return Value(value, "", constant_op(symbol, c, True, rule_with_constant), (a,), _one(local))
             c = a if type(a) is float else _number_or_none(a)
             if c is None:
                 return NotImplemented
             value, (_, local) = rule(c, b._data)
-            return Value(value, "", constant_op(symbol, c, False), (b,), _one(local))
+            return Value(value, "", constant_op(symbol, c, False, rule), (b,), _one(local))
 
         return apply
 
@@ -149,10 +173,15 @@ def _number_or_none(x):
 
 
 @functools.lru_cache(maxsize=4096)  # a chain y * 1.0001 shares one name, not a million copies
-def constant_op(symbol, c, on_the_right):
-    """'*2', '2**', '1/': an operator's name with the constant on its side."""
+def constant_op(symbol, c, on_the_right, rule=CONSTANT):
+    """'*2', '2**', '1/': an operator's name with the constant on its side, carrying the rule of its one edge."""
     text = repr(int(c)) if c.is_integer() and builtins.abs(c) < 1e16 else repr(c)
-    return symbol + text if on_the_right else text + symbol
+
+    def one_edge(x):  # the rule with the constant put back beside the one parent
+        value, local_grads = rule(x, c) if on_the_right else rule(c, x)
+        return value, (local_grads[0 if on_the_right else 1],)
+
+    return Op(symbol + text if on_the_right else text + symbol, CONSTANT if rule is CONSTANT else one_edge)
 
 
 _VALUE, _DERIVATIVE = {Value}, {float, MaskedZero}

@@ -11,9 +11,9 @@ import math
 import operator
 
 from engine import numerics
-from engine.backward import ZERO
+from engine.backward import CONSTANT, ZERO
 from engine.checks import real_number
-from engine.operation import arithmetic, constant_op, operation
+from engine.operation import Op, arithmetic, constant_op, operation
 from engine.value import Value
 
 
@@ -56,8 +56,8 @@ def power_of_constant(a, c):
 def pow(a, b):
     """a^b;  d/da = b a^(b-1), d/db = a^b ln a (PyTorch's choices where these are undefined)"""
     out = numerics.power(a, b)
-    da = ZERO if b == 0.0 else b * numerics.power(a, b - 1.0)  # x**0 is 1 whatever x is
-    db = 0.0 if a == 0.0 and b >= 0.0 else out * numerics.log(a)
+    da = ZERO if numerics.is_zero(b) else b * numerics.power(a, b - 1.0)  # x**0 is 1 whatever x is
+    db = 0.0 if numerics.is_zero(a) and b >= 0.0 else out * numerics.log(a)
     return out, (da, db)
 
 
@@ -96,7 +96,7 @@ def sqrt(x):
 @operation
 def tanh(x):
     """tanh(x);  d/dx = 1 - tanh(x)^2"""
-    t = math.tanh(x)
+    t = numerics.tanh(x)
     return t, (1.0 - t * t,)
 
 
@@ -112,7 +112,9 @@ def relu(x):
     """max(0, x);  d/dx = 1 if x > 0 else 0, a masked 0 (relu(-0.0) is -0.0, relu(nan) nan with d/dx 1: PyTorch's)"""
     if x < 0.0:
         return 0.0, MASKED
-    return x, (MASKED if x == 0.0 else (1.0,))
+    if x <= 0.0:  # x is 0 (<=, not ==, which is identity for a Value: the rule runs on Values too)
+        return x, MASKED
+    return x, (1.0,)
 
 
 MASKED = (ZERO,)  # relu's local derivatives where it is off: half of a network's ReLUs share this tuple
@@ -165,7 +167,7 @@ def sum(values):
     values = tuple(values)
     nodes = tuple(v for v in values if isinstance(v, Value))
     constant = math.fsum(real_number(v, "sum(values)") for v in values if not isinstance(v, Value))
-    op = constant_op("sum+", constant, True) if constant else "sum"
+    op = constant_op("sum+", constant, True) if constant else SUM
     return Value(builtins.sum([v._data for v in nodes], constant), "", op, nodes, (1.0,) * len(nodes))
 
 
@@ -197,7 +199,7 @@ def max(values):
     parents = tuple(v for v in values if isinstance(v, Value))
     # A loser's 0 is a masked zero: it passes back exactly 0 even when the gradient is inf, as PyTorch's mask does.
     local_grads = tuple(share if w else ZERO for v, w in zip(values, won) if isinstance(v, Value))
-    return Value(largest, "", "max", parents, local_grads)
+    return Value(largest, "", MAX, parents, local_grads)
 
 
 def dot(ws, xs, bias=None):
@@ -269,8 +271,9 @@ def dots(weight_rows, xs, biases=None):
             if inputs:  # d/dx is the x's weight; only Values among xs get it (at: where they are)
                 input_grads = tuple(w_numbers) if at is None else tuple([w_numbers[j] for j in at])
                 parents, local_grads = weights + inputs, x_numbers + input_grads
+                op = DOT if at is None else _dot_op(weights, xs, x_numbers, bias)
             else:
-                parents, local_grads = weights, x_numbers
+                parents, local_grads, op = weights, x_numbers, DOT_OF_NUMBERS
         else:  # numbers on either side are constants: only the Values become parents
             if bias is not None and not isinstance(bias, Value):
                 bias = real_number(bias, "dot's bias")
@@ -280,8 +283,48 @@ def dots(weight_rows, xs, biases=None):
             edges = [(w, x) for w, x in zip(weights, x_numbers) if isinstance(w, Value)]
             edges += [(x, w) for x, w in zip(xs, w_numbers) if isinstance(x, Value)]
             parents, local_grads = tuple(v for v, _ in edges), tuple(d for _, d in edges)
-        nodes.append(Value(value, "", "dot", parents, local_grads))
+            weights = [w if isinstance(w, Value) else n for w, n in zip(weights, w_numbers)]
+            op = _dot_op(weights, xs, x_numbers, bias)
+        nodes.append(Value(value, "", op, parents, local_grads))
     return nodes
 
 
+# The rules of fused nodes, for backward(create_graph=True). A dot node's local derivatives are its
+# weights' inputs and its inputs' weights: Values where those are Values, so that they can be
+# differentiated again (d/dw (w x) = x, and d/dx of that is 1). The value is not needed, nor computed.
+SUM, MAX = Op("sum", CONSTANT), Op("max", CONSTANT)  # every local derivative a constant (max: beyond its kinks)
+DOT_OF_NUMBERS = Op("dot", CONSTANT)  # a first layer's: each weight's local derivative is its input, a number
+
+
+def _weighted_sum_rule(*parents):
+    """A hidden layer's dot node, parents w1..wn, [b], x1..xn:  d/dwi = xi, d/db = 1, d/dxi = wi."""
+    n, with_bias = divmod(len(parents), 2)
+    return None, (*parents[n + with_bias :], *(1.0,) * with_bias, *parents[:n])
+
+
+DOT = Op("dot", _weighted_sum_rule)
+
+
+def _dot_op(weights, xs, x_numbers, bias):
+    """The op of a dot node with numbers among its weights or inputs: its partners, kept for its rule."""
+    inputs = [x if isinstance(x, Value) else n for x, n in zip(xs, x_numbers)] + ([] if bias is None else [1.0])
+    partners = tuple([x for w, x in zip(weights, inputs) if isinstance(w, Value)] +
+                     [w for x, w in zip(xs, weights) if isinstance(x, Value)])
+    return Op("dot", lambda *parents: (None, partners))
+
+
 _FLOAT, _VALUE, _FLOAT_OR_VALUE = {float}, {Value}, {float, Value}
+
+
+# -------------------------------------------------------------------- Value's operators and methods
+# Each is an operation of this table: x + y is add(x, y), 2 * x is mul(2, x), x.tanh() is tanh(x).
+
+Value.__add__, Value.__sub__, Value.__mul__ = add, sub, mul
+Value.__truediv__, Value.__pow__, Value.__neg__, Value.__abs__ = div, pow, neg, abs
+Value.__radd__ = lambda self, other: add(other, self)
+Value.__rsub__ = lambda self, other: sub(other, self)
+Value.__rmul__ = lambda self, other: mul(other, self)
+Value.__rtruediv__ = lambda self, other: div(other, self)
+Value.__rpow__ = lambda self, other: pow(other, self)
+for function in FUNCTIONS:
+    setattr(Value, function.__name__, function)

@@ -18,7 +18,7 @@ import math
 import weakref
 
 from engine import modes
-from engine.backward import backward, hooked, pass_back, topological_order
+from engine.backward import backward, backward_with_graph, hooked, pass_back, topological_order
 from engine.checks import real_number
 
 
@@ -29,6 +29,8 @@ class Value:
         data: a real number (int, float, bool or a numpy scalar), stored as a Python float.
         label: a name shown in drawings and explanations.
         op, parents, local_grads: how it was computed, filled in by operations (a leaf has none).
+            ``op`` is the operation's name, and carries its rule (``op.rule``, engine/operation.py),
+            which ``backward(create_graph=True)`` runs again on the parents as Values.
 
     Every function of ``FUNCTIONS`` is also a method: ``x.tanh()`` is ``tanh(x)``.
 
@@ -46,12 +48,12 @@ class Value:
         self.grad = 0.0
         self._label = label if type(label) is str else not_a_label(label)
         self.op = op
-        if not modes.grad_enabled:  # under no_grad nothing is recorded, so backward stops here
+        if modes.switched and not modes.recording():  # under no_grad nothing is recorded: backward stops here
             parents = local_grads = ()
         self.parents = parents
         self.local_grads = local_grads
         self._hooks = None  # a list, once register_hook is called
-        if modes.anomaly_enabled and op and not math.isfinite(self.data):
+        if modes.switched and op and modes.checking() and not math.isfinite(self.data):
             inputs = ", ".join(f"{p.label or p.op or 'value'}={p.data!r}" for p in parents) or "constants only"
             raise FloatingPointError(f"operation {op!r} produced {self.data!r} from inputs {inputs}")
 
@@ -77,42 +79,9 @@ class Value:
     def label(self, text):
         self._label = text if type(text) is str else not_a_label(text)
 
-    # Operators: each is an operation of the table (engine/operations.py). A number is a constant.
-    def __add__(self, other):
-        return add(self, other)
-
-    def __radd__(self, other):
-        return add(other, self)
-
-    def __sub__(self, other):
-        return sub(self, other)
-
-    def __rsub__(self, other):
-        return sub(other, self)
-
-    def __mul__(self, other):
-        return mul(self, other)
-
-    def __rmul__(self, other):
-        return mul(other, self)
-
-    def __truediv__(self, other):
-        return div(self, other)
-
-    def __rtruediv__(self, other):
-        return div(other, self)
-
-    def __pow__(self, other):
-        return pow(self, other)
-
-    def __rpow__(self, other):
-        return pow(other, self)
-
-    def __neg__(self):
-        return neg(self)
-
-    def __abs__(self):
-        return abs(self)
+    # The operators + - * / ** (either side may be a number, a constant), -x, abs(x), and every
+    # function of FUNCTIONS as a method (x.tanh()) are operations of the table in engine/operations.py,
+    # which installs them on this class: x * y is mul(x, y), 2 ** x is pow(2, x).
 
     # Ordering compares data, so max(values) returns a Value and the gradient flows to it.
     # == and hash stay by identity: a Value is a node in a graph, not a number.
@@ -139,11 +108,13 @@ class Value:
     def __bool__(self):  # as PyTorch's bool(tensor): a Value is true unless its data is 0
         return self.data != 0.0
 
-    def backward(self, grad=1.0):
+    def backward(self, grad=1.0, create_graph=False):
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(that Value), times ``grad``.
 
         Leaves (Values with no parents) accumulate across calls, as in PyTorch: call ``zero_grad()``
         between steps. Every other node's grad is recomputed from zero on each call.
+        With ``create_graph=True`` every grad is a Value, recorded as a graph of the same operations,
+        so it can be drawn, explained and differentiated again (its ``.data`` is the plain grad).
 
         >>> x = Value(2.0)
         >>> y = x * x * x
@@ -151,8 +122,13 @@ class Value:
         12.0
         >>> y.backward(); x.grad    # leaves accumulate
         24.0
+        >>> x.zero_grad(); y.backward(create_graph=True); x.grad.data, type(x.grad).__name__
+        (12.0, 'Value')
         """
-        backward(self, real_number(grad, "backward(grad)"))
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"backward(create_graph) must be True or False, got {type(create_graph).__name__}: "
+                            f"{create_graph!r}")
+        (backward_with_graph if create_graph else backward)(self, real_number(grad, "backward(grad)"))
 
     def zero_grad(self):
         """Set the grad of every Value in this Value's graph (itself included) to 0."""
@@ -211,10 +187,3 @@ def not_a_label(label):
 def data_of(x, where="the other side of a comparison"):
     """A Value's data, or a number as a float; TypeError naming ``where`` for anything else."""
     return x.data if isinstance(x, Value) else real_number(x, where)
-
-
-# The operations make Values, so they come after the class; the operators above call them.
-from engine.operations import FUNCTIONS, abs, add, div, mul, neg, pow, sub  # noqa: E402
-
-for function in FUNCTIONS:  # each is also a method: x.tanh() is tanh(x)
-    setattr(Value, function.__name__, function)
