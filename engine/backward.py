@@ -114,55 +114,6 @@ def start(order, output, grad):
     output.grad = grad if output.parents else output.grad + grad
 
 
-# -------------------------------------------------------------------- gradients as Values: create_graph=True
-# The same rule, parent.grad += local * node.grad, computed with Values instead of floats: every
-# gradient is then a graph of its own, which can be drawn, explained and differentiated again.
-
-
-def backward_with_graph(output, grad=1.0):
-    """``backward`` where every grad is a Value (PyTorch's create_graph=True); leaves accumulate as ever."""
-    grads, Value = gradient_graph(output, grad), type(output)
-    for node in topological_order(output):
-        new = grads.get(node)
-        new = Value(0.0) if new is None else new  # no path from output to node: a constant 0
-        before = node.grad
-        node.grad = new if node.parents or (type(before) is float and before == 0.0) else before + new
-
-
-def gradient_graph(output, grad=1.0):
-    """d output / d node for every node output depends on, as recorded Values, by node; no .grad is changed."""
-    grads = {output: type(output)(grad)}  # the seed, a constant: d output / d output = 1
-    with modes.enable_grad():  # recorded even inside no_grad: these graphs are what was asked for
-        for node in interior_order(output):
-            grad = grads.get(node)
-            if grad is None:
-                continue  # nothing reaches this node: it passes nothing back
-            for parent, local in zip(node.parents, local_grads_as_values(node)):
-                flow = local * grad
-                if type(flow) is float:  # a masked zero times anything: no edge at all
-                    continue
-                grads[parent] = grads[parent] + flow if parent in grads else flow
-    return grads
-
-
-def local_grads_as_values(node):
-    """``node.local_grads``, recomputed from its inputs as Values by its own rule, so they can be differentiated."""
-    rule = getattr(node.op, "rule", None)  # an Op (engine/operation.py) carries it; a plain str does not
-    if rule is CONSTANT:
-        return node.local_grads  # sum, max: constants, whose derivatives are 0
-    if rule is None:
-        raise TypeError(f"{node.op or 'a Value'!r} was made by Value(..., parents=..., local_grads=...), without a "
-                        "rule, so its local derivatives cannot be differentiated: make it with @engine.operation")
-    try:
-        return rule(*node.parents)[1]
-    except TypeError as error:
-        raise TypeError(
-            f"operation {node.op!r} cannot be differentiated again, since its rule works on floats only ({error}). "
-            "Write it with engine.numerics' functions (exp, log, sqrt, tanh, sigmoid, sin, cos, divide, power), "
-            "which take Values too, and arithmetic, instead of math's"
-        ) from None
-
-
 # -------------------------------------------------------------------- the rare case: hooks and anomalies
 
 # Values with hooks, held weakly. While it is empty (almost always), backward takes the plain path.

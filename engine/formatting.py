@@ -79,9 +79,12 @@ def number(x):
 
     An exact zero is 0 whatever its sign: -0.0 (0 times a negative number) would read as a mistake.
 
+    A Value (a grad after ``backward(create_graph=True)``) is written as its number.
+
     >>> number(2.0), number(1 / 3), number(-0.000015), number(-0.0)
     ('2', '0.3333', '-1.5e-05', '0')
     """
+    x = getattr(x, "data", x)
     return "0" if x == 0 else f"{x:.4g}"
 
 

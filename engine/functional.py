@@ -16,8 +16,10 @@ derivatives: for a function of n inputs, one backward gives all n partial deriva
 import contextlib
 import threading
 
-from engine.backward import gradient_graph, interior_order, local_grads_as_values
+from engine.backward import interior_order
+from engine.create_graph import gradient_graph, local_grads_as_values
 from engine.modes import enable_grad
+from engine.operation import operation
 from engine.value import Value, data_of
 
 _this_thread = threading.local()  # .depth: how many of these functions are running in this thread
@@ -26,6 +28,16 @@ _this_thread = threading.local()  # .depth: how many of these functions are runn
 def nested():
     """True inside one of this module's functions (in this thread): results are then Values, not floats."""
     return getattr(_this_thread, "depth", 0) > 0
+
+
+@operation
+def argument(x):
+    """x itself, as a node of its own;  d/dx = 1.
+
+    What a nested derivative differentiates: the gradient with respect to this node counts only the
+    paths through it, not the other uses of x in the outer function (JAX's "perturbation confusion").
+    """
+    return x, (1.0,)
 
 
 @contextlib.contextmanager
@@ -64,8 +76,8 @@ def value_and_grad(f, argnums=0):
         inside = nested()
         inputs = list(args) if inside else [Value(a.data, label=a.label) if isinstance(a, Value) else a for a in args]
         for i in indices:  # at the top level, fresh leaves: backward adds nothing to the caller's own Values
-            if not (inside and isinstance(args[i], Value)):
-                inputs[i] = Value(data_of(args[i], f"argument {i}"), label=f"arg{i}")
+            inputs[i] = argument(args[i]) if inside and isinstance(args[i], Value) else \
+                Value(data_of(args[i], f"argument {i}"), label=f"arg{i}")
         with _running():
             out = f(*inputs)
             if not isinstance(out, Value):
@@ -164,7 +176,7 @@ def jvp(f, primals, tangents):
     _check_function(f, "jvp")
     directions = _directions(primals, tangents, "jvp")
     inside = nested()
-    inputs = [p if inside and isinstance(p, Value) else Value(data_of(p, f"jvp's primals[{i}]"))
+    inputs = [argument(p) if inside and isinstance(p, Value) else Value(data_of(p, f"jvp's primals[{i}]"))
               for i, p in enumerate(primals)]
     with _running():
         out = f(*inputs)

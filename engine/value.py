@@ -18,7 +18,8 @@ import math
 import weakref
 
 from engine import modes
-from engine.backward import backward, backward_with_graph, hooked, pass_back, topological_order
+from engine.backward import backward, hooked, pass_back, topological_order
+from engine.create_graph import backward_with_graph
 from engine.checks import real_number
 
 
