@@ -26,7 +26,8 @@ def backward_with_graph(output, grad=1.0):
 
 def gradient_graph(output, grad=1.0):
     """d output / d node for every node output depends on, as recorded Values, by node; no .grad is changed."""
-    grads = {output: type(output)(grad)}  # the seed, a constant: d output / d output = 1
+    name = output.label or "output"
+    grads = {output: type(output)(grad, label=f"d{name}/d{name}")}  # the seed, a constant: 1 (or the grad given)
     with modes.enable_grad():  # recorded even inside no_grad: these graphs are what was asked for
         for node in interior_order(output):
             grad = grads.get(node)
