@@ -180,6 +180,9 @@ def jvp(f, primals, tangents):
               for i, p in enumerate(primals)]
     with _running():
         out = f(*inputs)
+        if isinstance(out, (list, tuple)):
+            raise TypeError(f"jvp(f): f must return one Value, got a {type(out).__name__} of {len(out)}; "
+                            "for several outputs, call jvp on each, or use jacobian")
         if not isinstance(out, Value):
             return float(data_of(out, "the result")), 0.0
         tangent = {}

@@ -283,6 +283,8 @@ def test_bad_arguments_name_what_was_wrong():
     f = lambda x, y: x * y  # noqa: E731
     with pytest.raises(TypeError, match=r"hessian\(f\): f must return one Value, got a list of 2; .*jacobian"):
         hessian(lambda x, y: [x, y])(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"jvp\(f\): f must return one Value, got a list of 2; .*jacobian"):
+        jvp(lambda x: [x * 2, x * x], (1.0,), (1.0,))
     with pytest.raises(ValueError, match="jvp: 2 primals but 1 tangents"):
         jvp(f, (1.0, 2.0), (1.0,))
     with pytest.raises(ValueError, match="hvp: 2 primals but 3 tangents"):
