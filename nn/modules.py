@@ -212,11 +212,8 @@ class Module:
         serialize.load(self, path)
         return self
 
-    def to_torch(self):
-        """The same network as a float64 ``torch.nn.Sequential`` carrying these weights (needs PyTorch)."""
-        from nn.torch_bridge import to_torch  # here, not at the top: torch_bridge imports the layers, which import this
-
-        return to_torch(self)
+    # to_torch(): the same network as a float64 torch.nn.Sequential with these weights. It is defined in
+    # nn/torch_bridge.py, which installs it on this class: the bridge needs the layers, and they need Module.
 
     def __repr__(self):
         return f"{type(self).__name__}({self._describe()})"

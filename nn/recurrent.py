@@ -11,6 +11,7 @@ from engine.checks import shortened
 from nn.checks import finite, whole_number
 from nn.layers import ACTIVATIONS, Layer, Neuron
 from nn.modules import Module, random_generator
+from nn.torch_bridge import _import_torch, to_torch
 
 
 class RNNCell(Module):
@@ -189,8 +190,6 @@ class LSTMCell(Module):
         Called as this cell is: ``twin(x, (h, c))`` returns ``(h_new, c_new)``, for one x of shape
         (input_size,) or a batch of shape (N, input_size). Changing one cell later does not change the other.
         """
-        from nn.torch_bridge import _import_torch  # here, not at the top: torch_bridge may come to import this module
-
         torch = _import_torch()
         twin = torch.nn.LSTMCell(self.input_size, self.hidden_size, dtype=torch.float64)
         self._copy_weights(torch, twin.weight_ih, twin.weight_hh, twin.bias_ih, twin.bias_hh)
@@ -249,8 +248,6 @@ class LSTM(Module):
         Either takes one sequence of shape (steps, input_size), ``torch.tensor(sequence)``, or a batch
         of them of shape (N, steps, input_size), ``torch.tensor(X)`` for X as ``fit`` takes it.
         """
-        from nn.torch_bridge import _import_torch, to_torch  # see LSTMCell.to_torch
-
         torch = _import_torch()
         lstm = torch.nn.LSTM(self.input_size, self.hidden_size, batch_first=True, dtype=torch.float64)
         self.cell._copy_weights(torch, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)

@@ -32,11 +32,16 @@ def to_torch(model):
       (2): Linear(in_features=3, out_features=1, bias=True)
     )
     """
-    if type(model).to_torch is not Module.to_torch:  # a module with a twin of its own: LSTMCell, LSTM
+    if type(model).to_torch is not to_torch:  # a module with a twin of its own: LSTMCell, LSTM
         return model.to_torch()
     torch = _import_torch()
     net = torch.nn.Sequential(*_convert(model, torch))
     return net.train(model.training)
+
+
+# model.to_torch() on every Module. Installed from here, not written in nn/modules.py, because this file
+# needs the layers and they are built on Module: a method there would make an import circle.
+Module.to_torch = to_torch
 
 
 def _convert(part, torch):
