@@ -10,7 +10,8 @@
 
 from engine.value import Value
 from engine.operation import operation
-from engine.operations import FUNCTIONS, dot, dots, max, sum
+from engine.operations import FUNCTIONS
+from engine.fused import dot, dots, max, sum
 from engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from engine.backward import topological_order
 from engine.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
