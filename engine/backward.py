@@ -128,21 +128,22 @@ def watched_backward(output, grad):
     start(interior, output, grad)
     for node in interior:
         if node._hooks:
-            run_hooks(node, 0.0)
+            node.grad = run_hooks(node, node.grad)
         pass_back(node)
         if modes.switched and modes.checking():
             check_gradients(node)
     for leaf, before in leaves_before.items():  # a leaf's grad is complete once every node is done
-        run_hooks(leaf, before)
+        leaf.grad = before + run_hooks(leaf, leaf.grad - before)
 
 
-def run_hooks(node, before):
-    """Give each hook this pass's gradient (a leaf's grad minus what it held before); a number replaces it."""
+def run_hooks(node, grad, as_gradient=real_number):
+    """Give each hook this pass's gradient ``grad``; what one returns (a number) replaces it. Returns the result."""
     for hook in list(node._hooks):
-        replaced = hook(node.grad - before)
+        replaced = hook(grad)
         if replaced is not None:
             name = f"{getattr(hook, '__name__', hook)!r} on {node.label or node.op or 'a leaf'}"
-            node.grad = before + real_number(replaced, f"what hook {name} returned (a new gradient, or None)")
+            grad = as_gradient(replaced, f"what hook {name} returned (a new gradient, or None)")
+    return grad
 
 
 def check_gradients(node):

@@ -10,7 +10,8 @@ output's own class.
 """
 
 from engine import modes
-from engine.backward import CONSTANT, interior_order, topological_order
+from engine.backward import CONSTANT, interior_order, run_hooks, topological_order
+from engine.checks import real_number
 
 
 def backward_with_graph(output, grad=1.0):
@@ -20,6 +21,8 @@ def backward_with_graph(output, grad=1.0):
         for node in topological_order(output):
             new = grads.get(node)
             new = Value(0.0) if new is None else new  # no path from output to node: a constant 0
+            if node._hooks and not node.parents:  # an interior node's hooks ran in gradient_graph
+                new = run_hooks(node, new, gradient_as_value(Value))
             before = node.grad
             node.grad = new if node.parents or (type(before) is float and before == 0.0) else before + new
 
@@ -33,12 +36,19 @@ def gradient_graph(output, grad=1.0):
             grad = grads.get(node)
             if grad is None:
                 continue  # nothing reaches this node: it passes nothing back
+            if node._hooks:  # its gradient is complete: a hook sees it, as a Value, and may replace it
+                grad = grads[node] = run_hooks(node, grad, gradient_as_value(type(output)))
             for parent, local in zip(node.parents, local_grads_as_values(node)):
                 flow = local * grad
                 if type(flow) is float:  # a masked zero times anything: no edge at all
                     continue
                 grads[parent] = grads[parent] + flow if parent in grads else flow
     return grads
+
+
+def gradient_as_value(Value):
+    """What makes a hook's replacement a gradient here: a Value as it is, a number as a constant Value."""
+    return lambda replaced, where: replaced if isinstance(replaced, Value) else Value(real_number(replaced, where))
 
 
 def local_grads_as_values(node):

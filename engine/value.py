@@ -140,7 +140,8 @@ class Value:
         """Call ``hook(grad)`` once this Value's gradient is complete during backward.
 
         If the hook returns a number, it replaces the gradient (for a leaf: the gradient this backward
-        adds). Returns a handle whose ``remove()`` unregisters the hook.
+        adds); under ``backward(create_graph=True)`` it gets a Value and may return one. Returns a handle
+        whose ``remove()`` unregisters the hook.
 
         >>> x = Value(2.0)
         >>> y = x * 3

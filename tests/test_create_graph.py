@@ -270,6 +270,48 @@ def test_create_graph_records_inside_no_grad_and_leaves_accumulate():
     assert isinstance(x.grad, Value) and x.grad.data == 2 * 3 * 1.5 ** 2 and x.grad.parents
 
 
+def hooked_graph(Tensor, double):
+    """y = h^3 with h = x * w: a hook on h doubles its gradient, one on x records it."""
+    x, w = Tensor(0.7), Tensor(-1.3)
+    h = x * w
+    seen = []
+    h.register_hook(double)
+    x.register_hook(lambda g: seen.append(g))
+    return x, w, h * h * h, seen
+
+
+def test_hooks_see_gradients_as_values_and_a_replacement_flows_on_and_differentiates(torch):
+    x, w, y, seen = hooked_graph(Value, lambda g: g * 2)
+    y.backward(create_graph=True)
+    tx, tw, ty, tseen = hooked_graph(lambda v: torch.tensor(v, requires_grad=True), lambda g: g * 2)
+    (tdx,) = torch.autograd.grad(ty, tx, create_graph=True)  # its .grad, without backward's reference cycle
+    assert len(seen) == 1 and isinstance(seen[0], Value) and seen[0].parents  # the hook got the recorded Value
+    assert seen[0].data == pytest.approx(tseen[0].item(), rel=1e-14)
+    assert x.grad.data == pytest.approx(tdx.item(), rel=1e-14)  # doubled: 2 * 3 h^2 w
+    # The doubling is part of the gradient's graph: d(dy/dx)/dw agrees with PyTorch's.
+    dx = x.grad
+    x.zero_grad(), w.zero_grad()
+    dx.backward()
+    (twice,) = torch.autograd.grad(tdx, tw)
+    assert w.grad == pytest.approx(twice.item(), rel=1e-14)
+
+
+def test_a_hook_may_return_a_number_under_create_graph_and_gets_a_clear_error_for_anything_else():
+    x = Value(2.0)
+    x.register_hook(lambda g: 5.0)
+    (x * x).backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 5.0 and not x.grad.parents  # a constant
+    x = Value(2.0)
+    y = x * x
+
+    def shout(g):
+        return "big"
+
+    y.register_hook(shout)
+    with pytest.raises(TypeError, match="what hook 'shout' on"):
+        y.backward(create_graph=True)
+
+
 # -------------------------------------------------------------------- bad input
 
 
