@@ -43,7 +43,8 @@ from nn.optim import (
 from nn.serialize import load, load_state_dict, save, state_dict
 from nn.history import History
 from nn.network_view import draw_network
-from nn.train import TrainingDiverged, accuracy, evaluate, fit
+from nn.metrics import accuracy, evaluate
+from nn.train import TrainingDiverged, fit
 from nn.torch_bridge import to_torch
 
 __all__ = [

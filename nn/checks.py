@@ -1,11 +1,13 @@
-"""Checking settings where they come in: each raises ValueError naming the setting and the bad value.
+"""Checking settings and data where they come in: each raises an error naming the setting and the bad value.
 
 Whether something is a number at all is ``engine.checks.real_number``'s question (a TypeError if
-not); these add the ranges that settings need.
+not); these add the ranges that settings need, and ``rows`` turns a data set's rows into tuples of floats.
 """
 
 import math
+import numbers
 
+from engine import Value
 from engine.checks import real_number
 
 
@@ -59,3 +61,36 @@ def paired(first, second, first_name, second_name):
         raise ValueError(f"got {len(first)} {first_name} but {len(second)} {second_name}; they must pair up one to one")
     if not first:
         raise ValueError(f"got no {first_name}")
+
+
+# -------------------------------------------------------------------- the rows of a data set
+
+
+def rows(X):
+    """Each row as a tuple of floats, once, so that the first layer's ``engine.dots`` converts nothing.
+
+    Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are;
+    a row that is neither is a TypeError naming it.
+    """
+    converted = []
+    for i, row in enumerate(X):
+        try:
+            converted.append(tuple(map(float, row)))
+        except (TypeError, ValueError):  # only now, off the fast path, ask what the row is
+            converted.append(_other_row(row, i))
+    return converted
+
+
+def _other_row(row, i):
+    """``row`` itself if it is a sequence whose items are numbers, Values or vectors; else name what is wrong."""
+    wanted = "each row must be a sequence of numbers (for an RNN, of vectors)"
+    if not _is_sequence(row):
+        raise TypeError(f"row {i} of X is {type(row).__name__}: {row!r}; {wanted}")
+    for j, item in enumerate(row):
+        if not (isinstance(item, (numbers.Real, Value)) or _is_sequence(item)):
+            raise TypeError(f"row {i} of X holds {type(item).__name__}: {item!r} at [{j}]; {wanted}")
+    return row
+
+
+def _is_sequence(x):
+    return hasattr(x, "__len__") and hasattr(x, "__iter__") and not isinstance(x, (str, bytes))

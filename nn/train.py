@@ -2,21 +2,21 @@
 
 ``fit`` runs the loop, evaluates under ``no_grad`` after each epoch, stops early once the loss has
 converged and returns a ``History``; observers (``nn.callbacks``) record what else they see on the
-way. ``evaluate`` and ``accuracy`` are the pieces it uses to judge a model, and work on their own.
+way. It judges the model with ``nn.metrics`` (``evaluate``, ``accuracy``) and shows ``nn.progress``'s bar.
 """
 
 import math
 import numbers
-import sys
 import time
 
-from engine import Value, no_grad
 from nn.callbacks import DeadReLUs, GradientNorms, UpdateRatios
-from nn.checks import integer, non_negative, paired, positive, whole_number
+from nn.checks import integer, non_negative, paired, positive, rows, whole_number
 from nn.datasets import batches
 from nn.history import History
-from nn.losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, l1_penalty, l2_penalty
+from nn.losses import l1_penalty, l2_penalty
+from nn.metrics import evaluate, is_right_rule
 from nn.optim import Adam, clip_grad_norm
+from nn.progress import epoch_summary, progress_bar, summary
 from nn.tensorboard import TensorBoard
 
 
@@ -31,88 +31,6 @@ class TrainingDiverged(FloatingPointError):
     def __init__(self, message, epoch, history):
         super().__init__(message)
         self.epoch, self.history = epoch, history
-
-
-# -------------------------------------------------------------------- right or wrong, per loss
-# How each classification loss reads one example's output: is it the right answer?
-
-
-def _class_is_right(logits, target):
-    return max(range(len(logits)), key=lambda i: logits[i].data) == target
-
-
-def _sign_is_right(score, label):
-    return (_scalar(score) > 0.0) == (label > 0)
-
-
-def _logit_is_right(logit, target):
-    return (_scalar(logit) > 0.0) == (target == 1)
-
-
-def _probability_is_right(probability, target):
-    return (_scalar(probability) > 0.5) == (target == 1)
-
-
-def _scalar(output):
-    """The number in a Value, or in a list holding one Value (a layer with one neuron)."""
-    if isinstance(output, (list, tuple)):
-        (output,) = output
-    return output.data
-
-
-IS_RIGHT = {
-    cross_entropy: _class_is_right,
-    hinge_loss: _sign_is_right,
-    bce_with_logits: _logit_is_right,
-    binary_cross_entropy: _probability_is_right,
-}
-
-
-def accuracy(outputs, targets, loss=cross_entropy, is_right=None):
-    """The fraction of examples whose output is right, read the way ``loss`` reads it.
-
-    cross_entropy: the largest score is the target class; hinge_loss: the score's sign is the label's;
-    bce_with_logits: score > 0 means 1; binary_cross_entropy: probability > 0.5 means 1. For another
-    loss pass ``is_right(output, target) -> bool``.
-
-    >>> from engine import Value
-    >>> accuracy([Value(2.0), Value(-1.0), Value(0.5)], [1, 1, -1], loss=hinge_loss)
-    0.3333333333333333
-    """
-    rule = _rule(loss, is_right)
-    if rule is None:
-        raise ValueError(f"no accuracy rule for {getattr(loss, '__name__', loss)!r}: pass is_right(output, target)")
-    targets = list(targets)
-    paired(outputs, targets, "outputs", "targets")
-    return sum(map(rule, outputs, targets)) / len(targets)
-
-
-def _rule(loss, is_right):
-    return is_right if is_right is not None else IS_RIGHT.get(loss)
-
-
-def evaluate(model, X, y, loss, is_right=None):
-    """``(loss, accuracy)`` of ``model`` on ``(X, y)``, under ``no_grad`` and in eval mode.
-
-    accuracy is None when ``loss`` has no accuracy rule and no ``is_right`` is given.
-
-    >>> from nn import MLP, datasets, hinge_loss
-    >>> X, y = datasets.moons(20)
-    >>> loss, acc = evaluate(MLP(2, [8, 1], seed=0), X, [2 * t - 1 for t in y], hinge_loss)
-    >>> 0.0 <= acc <= 1.0
-    True
-    """
-    X, y = _rows(X), list(y)
-    rule = _rule(loss, is_right)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            outputs = [model(x) for x in X]
-            value = loss(outputs, y).data
-    finally:
-        model.train(was_training)
-    return value, (None if rule is None else sum(map(rule, outputs, y)) / len(y))
 
 
 # -------------------------------------------------------------------- the loop
@@ -179,7 +97,7 @@ def fit(
     (3, [1.0, 0.991, 0.982])
     """
     start = time.perf_counter()
-    X, y = _rows(X), list(y)
+    X, y = rows(X), list(y)
     _check_settings(X, y, loss, epochs, batch_size, patience, tol)
     _check_step_settings(optimizer, seed, schedule, l1, l2, penalize_biases, clip_norm)
     _check_validation(validation)
@@ -189,10 +107,10 @@ def fit(
     parameters = model.parameters()  # also labels every parameter with its name
     penalized = parameters if penalize_biases else model.weights()
     optimizer = optimizer if optimizer is not None else Adam(parameters, lr=0.01)
-    rule = _rule(loss, is_right)
+    rule = is_right_rule(loss, is_right)
     observers = [*watchers, *callbacks]
     steps_per_epoch = 1 if batch_size is None else math.ceil(len(X) / batch_size)
-    bar = _progress_bar(progress, epochs * steps_per_epoch)
+    bar = progress_bar(progress, epochs * steps_per_epoch)
     history = History()
     best, waited = None, 0
     was_training = model.training
@@ -233,7 +151,7 @@ def fit(
                 if rule is not None:
                     right += sum(map(rule, outputs, yb))
                 bar.update(1)
-                bar.set_postfix_str(_summary(total_loss / seen, right / seen if rule else None), refresh=False)
+                bar.set_postfix_str(summary(total_loss / seen, right / seen if rule else None), refresh=False)
 
             # The epoch's last step has no loss after it to show it went wrong: look at the weights once.
             if not all(math.isfinite(p.data) for p in parameters):
@@ -250,7 +168,7 @@ def fit(
                     history.val_accuracy.append(val_accuracy)
             for observer in observers:
                 observer.on_epoch_end(epoch, history)
-            bar.set_postfix_str(_epoch_summary(history))
+            bar.set_postfix_str(epoch_summary(history))
             if history.stop_training:  # a callback asked to stop
                 break
 
@@ -326,67 +244,3 @@ def _diverged(epoch, epochs, history, optimizer, what, before_any_step=False):
     rate = f" ({lr:g})" if isinstance(lr, numbers.Real) else ""
     return TrainingDiverged(f"training diverged {where}: {what}; the learning rate{rate} is probably too high: "
                             f"try a smaller lr or clip_norm", epoch + 1, history)
-
-
-# -------------------------------------------------------------------- helpers
-
-
-def _rows(X):
-    """Each row as a tuple of floats, once, so that the first layer's ``engine.dots`` converts nothing.
-
-    Rows that are not flat sequences of numbers (an RNN's sequences of vectors) are kept as they are;
-    a row that is neither is a TypeError naming it.
-    """
-    rows = []
-    for i, row in enumerate(X):
-        try:
-            rows.append(tuple(map(float, row)))
-        except (TypeError, ValueError):  # only now, off the fast path, ask what the row is
-            rows.append(_other_row(row, i))
-    return rows
-
-
-def _other_row(row, i):
-    """``row`` itself if it is a sequence whose items are numbers, Values or vectors; else name what is wrong."""
-    wanted = "each row must be a sequence of numbers (for an RNN, of vectors)"
-    if not _is_sequence(row):
-        raise TypeError(f"row {i} of X is {type(row).__name__}: {row!r}; {wanted}")
-    for j, item in enumerate(row):
-        if not (isinstance(item, (numbers.Real, Value)) or _is_sequence(item)):
-            raise TypeError(f"row {i} of X holds {type(item).__name__}: {item!r} at [{j}]; {wanted}")
-    return row
-
-
-def _is_sequence(x):
-    return hasattr(x, "__len__") and hasattr(x, "__iter__") and not isinstance(x, (str, bytes))
-
-
-def _progress_bar(progress, total):
-    """A tqdm bar (a widget in notebooks, text in a terminal); when it should stay silent, a disabled one that does nothing."""
-    from tqdm.auto import tqdm
-
-    shown = (_in_notebook() or _is_terminal(sys.stdout)) if progress is None else bool(progress)
-    return tqdm(total=total, file=sys.stdout, unit="step", dynamic_ncols=True, disable=not shown)
-
-
-def _in_notebook():
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def _is_terminal(stream):
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def _summary(loss, accuracy):
-    return f"loss {loss:.4f}" + ("" if accuracy is None else f", accuracy {accuracy:.1%}")
-
-
-def _epoch_summary(history):
-    text = _summary(history.train_loss[-1], history.train_accuracy[-1] if history.train_accuracy else None)
-    if history.val_loss:
-        val_accuracy = history.val_accuracy[-1] if history.val_accuracy else None
-        text += "; validation " + _summary(history.val_loss[-1], val_accuracy)
-    return text
