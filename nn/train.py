@@ -14,10 +14,13 @@ from nn.checks import integer, non_negative, paired, positive, rows, whole_numbe
 from nn.datasets import batches
 from nn.history import History
 from nn.losses import l1_penalty, l2_penalty
-from nn.metrics import evaluate, is_right_rule
+# accuracy is not used here: it is re-exported so that ``from nn.train import accuracy`` works as before the split.
+from nn.metrics import accuracy, evaluate, is_right_rule  # noqa: F401
 from nn.optim import Adam, clip_grad_norm
 from nn.progress import epoch_summary, progress_bar, summary
 from nn.tensorboard import TensorBoard
+
+__all__ = ["fit", "TrainingDiverged", "evaluate", "accuracy"]
 
 
 class TrainingDiverged(FloatingPointError):

@@ -529,3 +529,15 @@ def test_history_plot_without_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "chainrule\[demos\]"'):
         History().plot()
+
+
+# -------------------------------------------------------------------- where the names live
+
+
+def test_the_training_names_still_import_from_nn_train():
+    # accuracy and evaluate moved to nn.metrics; nn.train re-exports them so older imports keep working.
+    import nn.metrics
+    from nn.train import TrainingDiverged as diverged, accuracy as acc, evaluate as ev, fit as fit_
+
+    assert (acc, ev) == (nn.metrics.accuracy, nn.metrics.evaluate)
+    assert (fit_, diverged) == (fit, TrainingDiverged)
