@@ -104,51 +104,62 @@ def dots(weight_rows, xs, biases=None):
     biases = [None] * len(rows) if biases is None else biases if type(biases) is list else list(biases)
     if len(biases) != len(rows):
         raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
-    types, at = set(map(type, xs)), None  # at: where the Values are among xs, when only some are
-    if types <= _FLOAT:  # a first layer: the inputs are numbers, not Values
-        inputs, numbers = (), xs
-    elif types <= _VALUE:  # a hidden layer: the inputs are Values
-        inputs, numbers = xs, tuple([x._data for x in xs])
-    elif types <= _FLOAT_OR_VALUE:  # a recurrent cell: numbers (x, a bias's 1.0) beside Values (h)
-        at = [j for j, x in enumerate(xs) if type(x) is Value]
-        inputs, numbers = tuple([xs[j] for j in at]), tuple([x if type(x) is float else x._data for x in xs])
-    else:  # None: other numbers (ints, numpy scalars) to check and convert
-        numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
-        inputs = None
-    with_bias = (*numbers, 1.0)  # a bias is a weight whose input is 1
-    nodes = []
-    for i, (row, bias) in enumerate(zip(rows, biases)):
-        row = row if type(row) is tuple else tuple(row)
-        if len(row) != len(xs):
-            raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
-        try:  # a neuron's usual shape: weights and bias are Values (a number has no .data)
-            w_numbers = [w._data for w in row]
-            value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0) + (0.0 if bias is None else bias._data)
-            fast = inputs is not None and type(value) is float
-        except (AttributeError, TypeError):
-            fast = False
-        if fast:
-            # A first layer's rows share one tuple of local derivatives: its inputs.
-            weights, x_numbers = (row, numbers) if bias is None else (row + (bias,), with_bias)
-            if inputs:  # d/dx is the x's weight; only Values among xs get it (at: where they are)
-                input_grads = tuple(w_numbers) if at is None else tuple([w_numbers[j] for j in at])
-                parents, local_grads = weights + inputs, x_numbers + input_grads
-                op = DOT if at is None else _dot_op(weights, xs, x_numbers, bias)
-            else:
-                parents, local_grads, op = weights, x_numbers, DOT_OF_NUMBERS
-        else:  # numbers on either side are constants: only the Values become parents
-            if bias is not None and not isinstance(bias, Value):
-                bias = real_number(bias, "dot's bias")
-            weights, x_numbers = (row, numbers) if bias is None else ((*row, bias), with_bias)
-            w_numbers = [w.data if isinstance(w, Value) else real_number(w, "dot's weight") for w in weights]
-            value = builtins.sum(map(operator.mul, w_numbers, x_numbers), 0.0)
-            edges = [(w, x) for w, x in zip(weights, x_numbers) if isinstance(w, Value)]
-            edges += [(x, w) for x, w in zip(xs, w_numbers) if isinstance(x, Value)]
-            parents, local_grads = tuple(v for v, _ in edges), tuple(d for _, d in edges)
-            weights = [w if isinstance(w, Value) else n for w, n in zip(weights, w_numbers)]
-            op = _dot_op(weights, xs, x_numbers, bias)
-        nodes.append(Value(value, "", op, parents, local_grads))
+    types, nodes = set(map(type, xs)), None
+    if types <= _FLOAT_OR_VALUE:  # a layer's usual inputs: numbers (a first layer), Values, or both (a recurrent cell)
+        mixed = len(types) == 2
+        inputs = xs if types == _VALUE else tuple([x for x in xs if type(x) is Value]) if mixed else ()
+        try:
+            nodes = _layer(rows, biases, xs, inputs, [j for j, x in enumerate(xs) if type(x) is Value] if mixed else None)
+        except AttributeError:  # a number among the weights or biases: a constant, for the careful loop
+            pass
+    if nodes is None:
+        nodes = [_dot_with_constants(i, row, xs, bias) for i, (row, bias) in enumerate(zip(rows, biases))]
     return nodes
+
+
+def _layer(rows, biases, xs, inputs, at):
+    """``dots`` in a network's usual shape, straight through: every weight a Value, every bias a Value or None.
+
+    ``xs`` holds floats and Values, ``inputs`` the Values among them (none in a first layer, whose
+    rows then share one tuple of local derivatives) and ``at`` where those are, when xs holds both
+    (else None). Raises AttributeError at a weight or bias that is a number, and returns None for a
+    row of the wrong length: ``_dot_with_constants`` then takes over, and names the row.
+    """
+    numbers = tuple([x if type(x) is float else x._data for x in xs])
+    op = None if at else DOT if inputs else DOT_OF_NUMBERS  # None: the op of each node keeps its constants
+    nodes, with_bias = [], (*numbers, 1.0)  # a bias is a weight whose input is 1
+    for row, bias in zip(rows, biases):
+        row = row if type(row) is tuple else tuple(row)  # read twice below: a generator would be empty the second time
+        if len(row) != len(xs):
+            return None
+        w_numbers = [w._data for w in row]
+        value = builtins.sum(map(operator.mul, w_numbers, numbers), 0.0)
+        if bias is None:
+            weights, local_grads = row, numbers
+        else:
+            weights, local_grads, value = row + (bias,), with_bias, value + bias._data
+        if inputs:  # d/dwi = xi, d/db = 1, d/dxi = wi (for the xi that are Values)
+            local_grads += tuple(w_numbers) if at is None else tuple([w_numbers[j] for j in at])
+        nodes.append(Value(value, "", op or _dot_op(weights, xs, numbers, bias), weights + inputs, local_grads))
+    return nodes
+
+
+def _dot_with_constants(i, row, xs, bias):
+    """Row ``i``'s dot node when numbers may be anywhere: numbers are constants, and only the Values become parents."""
+    row = tuple(row)
+    if len(row) != len(xs):
+        raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
+    if bias is not None and not isinstance(bias, Value):
+        bias = real_number(bias, "dot's bias")
+    x_numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
+    weights, x_numbers = (row, x_numbers) if bias is None else ((*row, bias), (*x_numbers, 1.0))
+    w_numbers = [w.data if isinstance(w, Value) else real_number(w, "dot's weight") for w in weights]
+    value = builtins.sum(map(operator.mul, w_numbers, x_numbers), 0.0)
+    edges = [(w, x) for w, x in zip(weights, x_numbers) if isinstance(w, Value)]
+    edges += [(x, w) for x, w in zip(xs, w_numbers) if isinstance(x, Value)]
+    parents, local_grads = tuple(v for v, _ in edges), tuple(d for _, d in edges)
+    weights = [w if isinstance(w, Value) else n for w, n in zip(weights, w_numbers)]
+    return Value(value, "", _dot_op(weights, xs, x_numbers, bias), parents, local_grads)
 
 
 # The rules of fused nodes, for backward(create_graph=True). A dot node's local derivatives are its
