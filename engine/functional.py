@@ -4,7 +4,7 @@
 for the arguments, runs ``f`` with the graph recorded (even inside ``no_grad``) and hands back plain
 floats. Called inside another one (``grad(grad(f))``: the outer grad calls the inner with its own
 leaves), it hands back Values instead, recorded in the outer one's graph
-(``engine.backward.gradient_graph``, create_graph=True), so the outer one differentiates them again.
+(``engine.create_graph.gradient_graph``, create_graph=True), so the outer one differentiates them again.
 Values passed as arguments at the top level are never touched; Values that ``f`` reaches in other
 ways (a model's weights) get gradients as with any ``backward()``.
 
