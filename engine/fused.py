@@ -85,9 +85,9 @@ def dot(ws, xs, bias=None):
 def dots(weight_rows, xs, biases=None):
     """Each row's weighted sum ``dot(row, xs, bias)``: a whole layer of neurons in one call.
 
-    The same nodes as calling ``dot`` once per row, but the inputs are checked and read once for
-    all rows. This is where a network's speed comes from (nn's ``Layer`` calls it), and it is public
-    so that a network of your own is as fast.
+    The same nodes as calling ``dot`` once per row, but when every weight is a Value (a network's
+    usual shape) the inputs are read once for all rows, in one short loop. This is where a network's
+    speed comes from (nn's ``Layer`` calls it), and it is public so that a network of your own is as fast.
 
     Args:
         weight_rows: one sequence of weights per neuron, each as long as ``xs``.
