@@ -112,8 +112,9 @@ def dots(weight_rows, xs, biases=None):
             nodes = _layer(rows, biases, xs, inputs, [j for j, x in enumerate(xs) if type(x) is Value] if mixed else None)
         except AttributeError:  # a number among the weights or biases: a constant, for the careful loop
             pass
-    if nodes is None:
-        nodes = [_dot_with_constants(i, row, xs, bias) for i, (row, bias) in enumerate(zip(rows, biases))]
+    if nodes is None:  # numbers among the weights or biases, or inputs other than floats and Values
+        x_numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
+        nodes = [_dot_with_constants(i, row, xs, x_numbers, bias) for i, (row, bias) in enumerate(zip(rows, biases))]
     return nodes
 
 
@@ -144,14 +145,14 @@ def _layer(rows, biases, xs, inputs, at):
     return nodes
 
 
-def _dot_with_constants(i, row, xs, bias):
-    """Row ``i``'s dot node when numbers may be anywhere: numbers are constants, and only the Values become parents."""
+def _dot_with_constants(i, row, xs, x_numbers, bias):
+    """Row ``i``'s dot node when numbers may be anywhere (``x_numbers``: xs as floats): numbers are
+    constants, and only the Values become parents."""
     row = tuple(row)
     if len(row) != len(xs):
         raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
     if bias is not None and not isinstance(bias, Value):
         bias = real_number(bias, "dot's bias")
-    x_numbers = tuple(x.data if isinstance(x, Value) else real_number(x, "dot's input") for x in xs)
     weights, x_numbers = (row, x_numbers) if bias is None else ((*row, bias), (*x_numbers, 1.0))
     w_numbers = [w.data if isinstance(w, Value) else real_number(w, "dot's weight") for w in weights]
     value = builtins.sum(map(operator.mul, w_numbers, x_numbers), 0.0)
