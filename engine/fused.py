@@ -100,7 +100,8 @@ def dots(weight_rows, xs, biases=None):
     [11.5, -1.0]
     """
     xs = xs if type(xs) is tuple else tuple(xs)
-    rows = weight_rows if type(weight_rows) is list else list(weight_rows)
+    # Each row as a tuple, once: both loops below read a row twice, and a generator would be empty the second time.
+    rows = [row if type(row) is tuple else tuple(row) for row in weight_rows]
     biases = [None] * len(rows) if biases is None else biases if type(biases) is list else list(biases)
     if len(biases) != len(rows):
         raise ValueError(f"dots: {len(rows)} rows of weights but {len(biases)} biases")
@@ -129,8 +130,7 @@ def _layer(rows, biases, xs, inputs, at):
     numbers = tuple([x if type(x) is float else x._data for x in xs])
     op = None if at else DOT if inputs else DOT_OF_NUMBERS  # None: the op of each node keeps its constants
     nodes, with_bias = [], (*numbers, 1.0)  # a bias is a weight whose input is 1
-    for row, bias in zip(rows, biases):
-        row = row if type(row) is tuple else tuple(row)  # read twice below: a generator would be empty the second time
+    for row, bias in zip(rows, biases):  # each row a tuple
         if len(row) != len(xs):
             return None
         w_numbers = [w._data for w in row]
@@ -148,7 +148,6 @@ def _layer(rows, biases, xs, inputs, at):
 def _dot_with_constants(i, row, xs, x_numbers, bias):
     """Row ``i``'s dot node when numbers may be anywhere (``x_numbers``: xs as floats): numbers are
     constants, and only the Values become parents."""
-    row = tuple(row)
     if len(row) != len(xs):
         raise ValueError(f"dots: row {i} has {len(row)} weights for {len(xs)} inputs")
     if bias is not None and not isinstance(bias, Value):

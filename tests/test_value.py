@@ -289,6 +289,15 @@ def test_dots_of_numbers_beside_values_makes_the_graph_the_general_path_makes():
     assert mixed[0].parents[-2:] == tuple(h) and mixed[0].local_grads[-2:] == (2.0, 0.5)  # d/dh = its weight
 
 
+def test_dots_reads_rows_given_as_generators_once():
+    # A row is read twice (its numbers, then the node's parents), and a row with a number among its
+    # weights is read again by the careful path: each must see the whole row, not an emptied generator.
+    w = [Value(1.0), Value(2.0)]
+    usual, with_a_number = engine.dots([(x for x in w), iter([1.0, w[0]])], [2.0, 4.0], [Value(0.5), None])
+    assert usual.data == 10.5 and usual.parents == (*w, usual.parents[-1]) and usual.local_grads == (2.0, 4.0, 1.0)
+    assert with_a_number.data == 6.0 and with_a_number.parents == (w[0],) and with_a_number.local_grads == (4.0,)
+
+
 def test_dots_checks_its_shapes():
     w = [Value(1.0), Value(2.0)]
     with pytest.raises(ValueError, match="row 1 has 1 weights for 2 inputs"):
